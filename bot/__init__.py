@@ -1,0 +1,1 @@
+"""Chat adapters: engine questions to chat messages, taps back to answers."""

@@ -1,0 +1,3 @@
+"""hailong: SIPAS citizen satisfaction surveys for Vietnam's one-stop counters."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Counters (quầy) of a unit's one-stop office and their QR tokens."""

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hailong.errors import Gone, NotFound
+from hailong.i18n import N_
+from hailong.models import Counter, CounterToken, TokenState, Unit
+from hailong.models.base import utcnow
+from qr.tokens import looks_like_token, new_short_code, new_token, normalise_short_code
+
+
+class UnknownCounter(NotFound):
+    message = N_(
+        "This QR code is not one of ours. Please scan the code on the poster at the counter."
+    )
+
+
+class ReplacedCounterCode(Gone):
+    message = N_(
+        "This QR code has been replaced by a new one. Please scan the new poster at the counter."
+    )
+
+
+class RevokedCounterCode(Gone):
+    message = N_("This QR code is no longer in use. Please ask at the counter for the current one.")
+
+
+@dataclass(frozen=True)
+class CounterAccess:
+    """A live counter reached through one of its tokens."""
+
+    counter: Counter
+    unit: Unit
+    token: CounterToken
+
+
+def survey_url(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}/q/{token}"
+
+
+def _access(session: Session, token_row: CounterToken | None) -> CounterAccess:
+    if token_row is None:
+        raise UnknownCounter()
+    if token_row.state == TokenState.replaced:
+        raise ReplacedCounterCode()
+    counter = session.get(Counter, token_row.counter_id)
+    if token_row.state != TokenState.active or counter is None or not counter.active:
+        raise RevokedCounterCode()
+    unit = session.get(Unit, counter.unit_id)
+    if unit is None or not unit.active:
+        raise RevokedCounterCode()
+    return CounterAccess(counter=counter, unit=unit, token=token_row)
+
+
+def resolve_token(session: Session, token: str) -> CounterAccess:
+    """The counter behind a QR token, or a polite 404/410 error; never anything else."""
+    if not looks_like_token(token):
+        raise UnknownCounter()
+    row = session.scalar(select(CounterToken).where(CounterToken.token == token))
+    return _access(session, row)
+
+
+def resolve_short_code(session: Session, typed: str) -> CounterAccess:
+    """The counter whose live short code was typed into a chat."""
+    code = normalise_short_code(typed)
+    if code is None:
+        raise UnknownCounter()
+    row = session.scalar(
+        select(CounterToken).where(
+            CounterToken.short_code == code, CounterToken.state == TokenState.active
+        )
+    )
+    return _access(session, row)
+
+
+def current_token(session: Session, counter: Counter) -> CounterToken | None:
+    return session.scalar(
+        select(CounterToken).where(
+            CounterToken.counter_id == counter.id, CounterToken.state == TokenState.active
+        )
+    )
+
+
+def issue_token(session: Session, counter: Counter, *, attempts: int = 20) -> CounterToken:
+    """A fresh token and short code for a counter; retries the rare short-code collision."""
+    for _ in range(attempts):
+        row = CounterToken(counter_id=counter.id, token=new_token(), short_code=new_short_code())
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            continue
+        return row
+    raise RuntimeError("could not find a free short code; the alphabet is exhausted")
+
+
+def add_counter(session: Session, *, unit: Unit, name: str) -> tuple[Counter, CounterToken]:
+    counter = Counter(unit_id=unit.id, name=name)
+    session.add(counter)
+    session.flush()
+    return counter, issue_token(session, counter)
+
+
+def retire_tokens(session: Session, counter: Counter, state: TokenState) -> None:
+    for row in session.scalars(
+        select(CounterToken).where(
+            CounterToken.counter_id == counter.id, CounterToken.state == TokenState.active
+        )
+    ):
+        row.state = state
+        row.retired_at = utcnow()
+    session.flush()
+
+
+def rotate(session: Session, counter: Counter) -> CounterToken:
+    """Replace token and short code; the old poster then says it was replaced."""
+    retire_tokens(session, counter, TokenState.replaced)
+    return issue_token(session, counter)
+
+
+def revoke(session: Session, counter: Counter) -> None:
+    retire_tokens(session, counter, TokenState.revoked)
+    counter.active = False
+    session.flush()

@@ -1,0 +1,30 @@
+"""ORM models, one file per table."""
+
+from hailong.models.base import Base
+from hailong.models.counter import Counter, CounterToken
+from hailong.models.enums import Channel, ResponseStatus, ReviewState, TokenState, UnitLevel
+from hailong.models.period import Period, Quota
+from hailong.models.procedure import Procedure, procedure_unit
+from hailong.models.questionnaire import QuestionnaireVersion
+from hailong.models.response import Answer, InboundEvent, Response
+from hailong.models.unit import Unit
+
+__all__ = [
+    "Answer",
+    "Base",
+    "Channel",
+    "Counter",
+    "CounterToken",
+    "InboundEvent",
+    "Period",
+    "Procedure",
+    "QuestionnaireVersion",
+    "Quota",
+    "Response",
+    "ResponseStatus",
+    "ReviewState",
+    "TokenState",
+    "Unit",
+    "UnitLevel",
+    "procedure_unit",
+]

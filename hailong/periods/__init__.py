@@ -1,0 +1,1 @@
+"""Survey periods (đợt khảo sát) and quotas."""

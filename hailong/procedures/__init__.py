@@ -1,0 +1,1 @@
+"""Procedures (thủ tục hành chính) offered at units."""

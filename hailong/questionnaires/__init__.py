@@ -1,0 +1,1 @@
+"""Questionnaire versions stored in the database, parsed by the survey engine."""

@@ -1,0 +1,1 @@
+"""Responses and their answers: where every channel's data lands."""

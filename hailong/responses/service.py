@@ -1,0 +1,179 @@
+"""Start a response, store answers, move it to its final state. Services flush; edges commit."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from hailong.db import dialect_insert
+from hailong.errors import HailongError
+from hailong.i18n import N_
+from hailong.models import Answer, InboundEvent, Period, Response, ResponseStatus
+from hailong.models.base import utcnow
+from hailong.questionnaires.service import questionnaire_by_id
+from hailong.tallies import service as tallies
+from survey_flows import Questionnaire, SurveyStatus, stale_answers
+from survey_flows import status as survey_status
+
+PROCEDURE_KEY = "procedure"
+
+
+class ResponseFinished(HailongError):
+    status_code = 409
+    message = N_("This survey has already been sent. Thank you!")
+
+
+@dataclass
+class SurveyState:
+    """A response with its questionnaire and the answers stored so far."""
+
+    response: Response
+    questionnaire: Questionnaire
+    answers: dict[str, str | None]
+
+
+def start(
+    session: Session,
+    *,
+    unit_id: int,
+    counter_id: int | None,
+    period: Period,
+    channel: str,
+    public_id: str | None = None,
+    respondent_ref: str | None = None,
+    language: str = "vi",
+) -> Response:
+    """A new in-progress response. With a public_id, a repeated start returns the same one."""
+    if public_id is not None:
+        existing = session.scalar(select(Response).where(Response.public_id == public_id))
+        if existing is not None:
+            return existing
+    response = Response(
+        public_id=public_id or str(uuid.uuid4()),
+        unit_id=unit_id,
+        counter_id=counter_id,
+        period_id=period.id,
+        questionnaire_id=period.questionnaire_id,
+        channel=channel,
+        status=ResponseStatus.in_progress,
+        respondent_ref=respondent_ref,
+        language=language,
+    )
+    session.add(response)
+    session.flush()
+    return response
+
+
+def by_public_id(session: Session, public_id: str, *, for_update: bool = False) -> Response | None:
+    query = select(Response).where(Response.public_id == public_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def latest_in_progress(
+    session: Session,
+    *,
+    channel: str,
+    respondent_ref: str,
+    younger_than: timedelta | None = None,
+    for_update: bool = False,
+) -> Response | None:
+    """The chat respondent's unfinished response, to resume it."""
+    query = select(Response).where(
+        Response.channel == channel,
+        Response.respondent_ref == respondent_ref,
+        Response.status == ResponseStatus.in_progress,
+    )
+    if younger_than is not None:
+        query = query.where(Response.updated_at >= utcnow() - younger_than)
+    query = query.order_by(Response.id.desc()).limit(1)
+    if for_update:
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def stored_answers(session: Session, response_id: int) -> dict[str, str | None]:
+    rows = session.execute(
+        select(Answer.question_key, Answer.value).where(Answer.response_id == response_id)
+    )
+    return {key: value for key, value in rows}
+
+
+def load(session: Session, response: Response) -> SurveyState:
+    return SurveyState(
+        response=response,
+        questionnaire=questionnaire_by_id(session, response.questionnaire_id),
+        answers=stored_answers(session, response.id),
+    )
+
+
+def save_answers(
+    session: Session,
+    state: SurveyState,
+    values: Mapping[str, str | None],
+    *,
+    now: datetime | None = None,
+) -> SurveyStatus:
+    """Store validated answers (an idempotent upsert) and settle the response's status.
+
+    A finished response is final: its answers are counted and no channel may change them.
+    """
+    response = state.response
+    if response.status != ResponseStatus.in_progress:
+        raise ResponseFinished()
+    now = now or utcnow()
+    if values:
+        _upsert(session, response.id, values, now)
+        state.answers.update(values)
+    stale = stale_answers(state.questionnaire, state.answers)
+    if stale:
+        session.execute(
+            delete(Answer).where(Answer.response_id == response.id, Answer.question_key.in_(stale))
+        )
+        for key in stale:
+            state.answers.pop(key, None)
+    if PROCEDURE_KEY in values:
+        response.procedure_code = values[PROCEDURE_KEY]
+    result = survey_status(state.questionnaire, state.answers)
+    response.updated_at = now
+    if result is SurveyStatus.completed:
+        response.status = ResponseStatus.completed
+        response.submitted_at = now
+        tallies.apply_response(session, response, state.answers, sign=1)
+    elif result is SurveyStatus.screened_out:
+        response.status = ResponseStatus.screened_out
+        response.submitted_at = now
+    session.flush()
+    return result
+
+
+def _upsert(
+    session: Session, response_id: int, values: Mapping[str, str | None], now: datetime
+) -> None:
+    rows = [
+        {"response_id": response_id, "question_key": key, "value": value, "answered_at": now}
+        for key, value in values.items()
+    ]
+    statement = dialect_insert(session, Answer.__table__).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=["response_id", "question_key"],
+        set_={"value": statement.excluded.value, "answered_at": statement.excluded.answered_at},
+    )
+    session.execute(statement)
+
+
+def record_event(session: Session, *, channel: str, event_id: str) -> bool:
+    """Record an inbound delivery; False when it was seen before (a duplicate changes nothing)."""
+    statement = (
+        dialect_insert(session, InboundEvent.__table__)
+        .values(channel=channel, event_id=event_id, received_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["channel", "event_id"])
+        .returning(InboundEvent.__table__.c.id)
+    )
+    return session.execute(statement).first() is not None

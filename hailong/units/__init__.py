@@ -1,0 +1,1 @@
+"""Units: the administrative tree (province, district, commune, department)."""

@@ -1,0 +1,1 @@
+"""Server-rendered pages: the citizen form now, the officials' pages later."""

@@ -1,0 +1,1 @@
+"""The citizen web form at /q/<token>."""

@@ -1,0 +1,1 @@
+"""Counter tokens, QR images and printable posters."""

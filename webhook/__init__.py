@@ -1,0 +1,1 @@
+"""Inbound webhooks: authenticate, bound, deduplicate, hand to bot/."""
