@@ -1,8 +1,9 @@
 """Babel catalogs: Vietnamese first, English second. msgids are English.
 
-Each domain ("messages" for the web and core, "bot" for the chats) has one .po file per
-language under hailong/locales/<lang>/LC_MESSAGES/. The .po files are the source of truth;
-they are compiled in memory when an entry point starts, so no build step can be forgotten.
+Each domain has one .po file per language under hailong/locales/<lang>/LC_MESSAGES/, and owns
+the source files listed in DOMAIN_SOURCES (paths relative to the repository root; the catalog
+check extracts from exactly these). The .po files are the source of truth; they are compiled
+in memory when an entry point starts, so no build step can be forgotten.
 """
 
 from __future__ import annotations
@@ -17,7 +18,39 @@ from babel.support import NullTranslations, Translations
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
-DOMAINS = ("messages", "bot")
+DOMAIN_SOURCES: dict[str, tuple[str, ...]] = {
+    # The citizen web form and the core services' polite errors.
+    "messages": (
+        "hailong/web/**.py",
+        "hailong/templates/**.html",
+        "hailong/errors.py",
+        "hailong/i18n.py",
+        "hailong/counters/**.py",
+        "hailong/periods/**.py",
+        "hailong/responses/service.py",
+    ),
+    # Operators' commands: unit, procedure, period and counter administration, the demo.
+    "admin": (
+        "hailong/units/**.py",
+        "hailong/procedures/**.py",
+        "hailong/demo.py",
+        "hailong/demo_data.py",
+    ),
+    # Posters and QR images.
+    "qr": ("qr/**.py",),
+    # Chats: Telegram now, Zalo later.
+    "bot": ("bot/**.py", "webhook/**.py"),
+    # The index, tallies, downloads, reports and the import of paper forms.
+    "reports": (
+        "hailong/index/**.py",
+        "hailong/tallies/**.py",
+        "hailong/reports/**.py",
+        "hailong/responses/exporting.py",
+        "hailong/responses/importing.py",
+        "hailong/responses/cli.py",
+    ),
+}
+DOMAINS = tuple(DOMAIN_SOURCES)
 
 
 def N_(message: str) -> str:
@@ -56,6 +89,12 @@ class Catalogs:
 
     def gettext(self, language: str | None, message: str) -> str:
         return self.get(language).gettext(message)
+
+    def both(self, message: str, **params: object) -> str:
+        """Vietnamese first, English second: for operators' consoles and files."""
+        vi = self.gettext("vi", message).format(**params)
+        en = self.gettext("en", message).format(**params)
+        return vi if vi == en else f"{vi} / {en}"
 
 
 def pick_language(requested: str | None) -> str:

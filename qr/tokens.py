@@ -33,3 +33,14 @@ def normalise_short_code(value: str) -> str | None:
     if len(code) != SHORT_CODE_LENGTH or any(c not in SHORT_CODE_ALPHABET for c in code):
         return None
     return code
+
+
+def start_payload(token: str) -> str:
+    """Telegram /start payload for a counter: "c_" + token (at most 64 of A-Z a-z 0-9 _ -)."""
+    return f"c_{token}"
+
+
+def token_from_payload(payload: str) -> str | None:
+    if payload.startswith("c_") and looks_like_token(payload[2:]):
+        return payload[2:]
+    return None
