@@ -1,0 +1,91 @@
+"""Protections that cost nothing: security headers and a bound on request bodies.
+
+Both are plain ASGI middleware so they see every response and every body, whatever the route.
+"""
+
+from __future__ import annotations
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hailong.errors import HailongError
+from hailong.i18n import N_
+
+SECURITY_HEADERS = (
+    # Nothing is loaded from elsewhere: no fonts, frameworks or CDNs.
+    (
+        "content-security-policy",
+        "default-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'",
+    ),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    # Survey URLs carry the counter's token: never hand it to another site.
+    ("referrer-policy", "no-referrer"),
+)
+
+
+class RequestTooLarge(HailongError):
+    status_code = 413
+    message = N_("What was sent is too large. Please shorten your answer and try again.")
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS:
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class BodyLimitMiddleware:
+    """Refuse a body over the limit while it is read, declared or not (chunked uploads).
+
+    The refusal is raised where the route reads the body, so the error handlers turn it into
+    the polite 413 page and the route stores nothing.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _declared_length(scope)
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            if declared is not None and declared > self.max_bytes:
+                raise RequestTooLarge()
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise RequestTooLarge()
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+def _declared_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
