@@ -17,7 +17,7 @@ def _root(ctx: typer.Context) -> None:
 
 def build_cli() -> typer.Typer:
     from bot.telegram import cli as telegram_cli
-    from hailong import demo, migrate
+    from hailong import demo, migrate, serve
     from hailong.counters import cli as counters_cli
     from hailong.index import cli as index_cli
     from hailong.periods import cli as periods_cli
@@ -32,6 +32,7 @@ def build_cli() -> typer.Typer:
     app.add_typer(import_app, name="import")
 
     migrate.register(app)
+    serve.register(app)
     demo.register(app)
     units_cli.register(app, import_app)
     periods_cli.register(app)

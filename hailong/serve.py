@@ -1,0 +1,53 @@
+"""`hailong serve`: the production entry point, one or more uvicorn workers behind a proxy.
+
+Each worker process builds its own app from the environment through `hailong.asgi:app_factory`,
+so the settings checked here are the ones every worker will read.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from hailong.cli_support import cli_context, fail
+
+APP_FACTORY = "hailong.asgi:app_factory"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("serve")
+    def serve(
+        ctx: typer.Context,
+        host: str = typer.Option(
+            "127.0.0.1", help="Address to listen on (0.0.0.0 in a container)."
+        ),
+        port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
+        workers: int = typer.Option(1, min=1, help="Worker processes."),
+        forwarded_allow_ips: str = typer.Option(
+            "127.0.0.1",
+            help="Proxies whose X-Forwarded-* headers are trusted (comma-separated, or *).",
+        ),
+    ) -> None:
+        """Serve the web form and webhooks (run `hailong db upgrade` first)."""
+        import uvicorn
+
+        from hailong.app import create_app
+
+        settings = cli_context(ctx).settings
+        if settings.secret_key is None or not settings.secret_key.get_secret_value():
+            # Cookies and chat-id hashes are keyed by the secret; a random one per process
+            # would break every cookie between workers and across restarts.
+            raise fail("HAILONG_SECRET_KEY is not set: refusing to serve without a secret.")
+        # Build the app once here so a broken configuration stops the command at once,
+        # instead of uvicorn's supervisor restarting workers that die on start.
+        create_app(settings).state.context.engine.dispose()
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            # Behind the proxy, the client's address and https come from its headers.
+            proxy_headers=True,
+            forwarded_allow_ips=forwarded_allow_ips,
+            server_header=False,
+        )

@@ -1,0 +1,112 @@
+"""Migrations: every revision upgrades, downgrades and upgrades again (the "stairway"), on
+SQLite and PostgreSQL, and the newest schema is exactly what the models describe.
+
+Revisions are read from migrations/versions, so a new one is tested the moment it exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import Script, ScriptDirectory
+from sqlalchemy import Engine, inspect
+
+from hailong import migrate
+from hailong.db import make_engine
+from hailong.models import Base
+
+
+def script_directory() -> ScriptDirectory:
+    return ScriptDirectory.from_config(migrate.alembic_config())
+
+
+def revisions_in_order() -> list[Script]:
+    return list(reversed(list(script_directory().walk_revisions("base", "heads"))))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database with nothing in it: no tables, no alembic_version."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'stairway.db'}"
+    factory: Callable[[], str] = request.getfixturevalue("postgres_database_factory")
+    return factory()
+
+
+@pytest.fixture
+def engine_for(empty_database_url: str) -> Iterator[Engine]:
+    engine = make_engine(empty_database_url)
+    yield engine
+    engine.dispose()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+class TestRevisionHistory:
+    def test_history_is_one_line(self) -> None:
+        # Two revisions on the same parent (two branches merged without a merge revision)
+        # make `hailong db upgrade` refuse to run.
+        assert len(script_directory().get_heads()) == 1
+
+
+class TestStairway:
+    def test_each_revision_upgrades_downgrades_and_upgrades_again(
+        self, empty_database_url: str, engine_for: Engine
+    ) -> None:
+        scripts = revisions_in_order()
+        assert scripts, "no migrations found"
+        for script in scripts:
+            where = f"revision {script.revision} ({script.doc})"
+            migrate.upgrade(empty_database_url, script.revision)
+            assert current_revision(engine_for) == script.revision, where
+            schema = tables(engine_for)
+            migrate.downgrade(empty_database_url, "-1")
+            assert current_revision(engine_for) == script.down_revision, where
+            migrate.upgrade(empty_database_url, script.revision)
+            assert current_revision(engine_for) == script.revision, where
+            assert tables(engine_for) == schema, where
+
+    def test_downgrade_to_base_leaves_no_table(
+        self, empty_database_url: str, engine_for: Engine
+    ) -> None:
+        migrate.upgrade(empty_database_url)
+        assert tables(engine_for) >= {t.name for t in Base.metadata.sorted_tables}
+        migrate.downgrade(empty_database_url, "base")
+        assert tables(engine_for) <= {"alembic_version"}
+
+
+class TestSchemaMatchesModels:
+    def test_migrated_schema_has_no_difference_from_the_models(
+        self, empty_database_url: str, engine_for: Engine
+    ) -> None:
+        migrate.upgrade(empty_database_url)
+        with engine_for.connect() as connection:
+            context = MigrationContext.configure(
+                connection,
+                opts={
+                    "compare_type": True,
+                    "render_as_batch": connection.dialect.name == "sqlite",
+                },
+            )
+            differences = compare_metadata(context, Base.metadata)
+        assert differences == [], "models and migrations differ: add a revision (hailong db ...)"
+
+    def test_upgrade_twice_changes_nothing(
+        self, empty_database_url: str, engine_for: Engine
+    ) -> None:
+        command.upgrade(migrate.alembic_config(empty_database_url), "head")
+        head = current_revision(engine_for)
+        command.upgrade(migrate.alembic_config(empty_database_url), "head")
+        assert current_revision(engine_for) == head == script_directory().get_current_head()
