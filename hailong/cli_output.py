@@ -1,0 +1,93 @@
+"""How administration commands print: a readable table for people, JSON for scripts.
+
+Listings go to stdout; progress bars go to stderr so `--format json > file` stays clean.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import Any, Protocol
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+# Wide enough that survey URLs are not folded when the output is piped into a file.
+PIPED_WIDTH = 240
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+FORMAT_OPTION = typer.Option(
+    OutputFormat.table, "--format", help="table for people, json for scripts."
+)
+
+
+def _stdout() -> Console:
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=PIPED_WIDTH)
+    return console
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def print_rows(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[tuple[str, str]],
+    output: OutputFormat,
+) -> None:
+    """Rows as JSON (exactly their keys) or as a table with the given (key, heading) columns."""
+    if output is OutputFormat.json:
+        print_json([dict(row) for row in rows])
+        return
+    table = Table(show_lines=False)
+    for _key, heading in columns:
+        table.add_column(heading, overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(row.get(key)) for key, _heading in columns))
+    _stdout().print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, list | tuple):
+        return ",".join(str(item) for item in value)
+    return str(value)
+
+
+class Advance(Protocol):
+    def __call__(self, steps: int = 1) -> None: ...
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator[Advance]:
+    """A rich progress bar on stderr; silent when stderr is not a terminal (scripts, tests)."""
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not console.is_terminal,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(description, total=total)
+
+        def advance(steps: int = 1) -> None:
+            progress.advance(task, steps)
+
+        yield advance
