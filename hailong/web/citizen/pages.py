@@ -211,18 +211,23 @@ def _groups(
     gettext: Gettext,
     procedures: Procedures,
 ) -> list[ChoiceGroup]:
-    if question.kind is QuestionKind.yes_no:
-        return [ChoiceGroup("", [Choice(c, gettext(label), c in chosen) for c, label in YES_NO])]
     if question.kind is QuestionKind.procedure:
-        return _procedure_groups(chosen, gettext, procedures)
+        return _procedure_groups(question, chosen, language, gettext, procedures)
     if question.kind is QuestionKind.text:
         return []
+    if question.kind is QuestionKind.yes_no and not question.options:
+        # A questionnaire that does not word its yes/no answers gets ours.
+        return [ChoiceGroup("", [Choice(c, gettext(label), c in chosen) for c, label in YES_NO])]
     options = [Choice(o.code, o.label.get(language), o.code in chosen) for o in question.options]
     return [ChoiceGroup("", options)]
 
 
 def _procedure_groups(
-    chosen: set[str], gettext: Gettext, procedures: Procedures
+    question: Question,
+    chosen: set[str],
+    language: str,
+    gettext: Gettext,
+    procedures: Procedures,
 ) -> list[ChoiceGroup]:
     """The unit's procedures grouped by field (lĩnh vực), then "another procedure"."""
     by_field = sorted(procedures, key=lambda p: (p[2], p[1].casefold()))
@@ -233,7 +238,9 @@ def _procedure_groups(
         )
         for field_name, items in groupby(by_field, key=lambda p: p[2])
     ]
-    other = Choice(OTHER_PROCEDURE, gettext(OTHER_PROCEDURE_LABEL), OTHER_PROCEDURE in chosen)
+    worded = [o.label.get(language) for o in question.options if o.code == OTHER_PROCEDURE]
+    other_label = worded[0] if worded else gettext(OTHER_PROCEDURE_LABEL)
+    other = Choice(OTHER_PROCEDURE, other_label, OTHER_PROCEDURE in chosen)
     return [*groups, ChoiceGroup("", [other])]
 
 
