@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import itsdangerous.timed
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hailong.app import create_app
 from hailong.models import ResponseStatus, Unit
 from hailong.settings import Settings
+from qr.tokens import start_payload
 from tests.factories import make_counter
 from tests.web.citizen import Citizen, all_responses, answers_of, stored_counts
 from tests.web.conftest import Place
@@ -229,3 +231,25 @@ class TestLanguage:
         assert all_responses(sessions)[0].language == "en"
         back = client.get(f"{first.url.path}?lang=vi")
         assert "Trang 1/" in back.text
+
+
+class TestLandingPage:
+    def test_shows_unit_counter_and_short_code(self, client: TestClient, place: Place) -> None:
+        landing = client.get(f"/q/{place.token}")
+        assert "Phường Hải An" in landing.text and "Quầy số 1" in landing.text
+        assert re.search(r'class="code">[A-Z2-9]{6}<', landing.text)
+        assert "t.me" not in landing.text
+
+    def test_links_to_telegram_when_a_bot_is_configured(
+        self, client: TestClient, place: Place
+    ) -> None:
+        client.app.state.telegram_username = "hailong_bot"  # type: ignore[attr-defined]
+        landing = client.get(f"/q/{place.token}")
+        assert f'href="https://t.me/hailong_bot?start={start_payload(place.token)}"' in landing.text
+        assert "Trả lời qua Telegram" in landing.text
+
+    def test_the_start_address_opened_directly_leads_to_the_landing_page(
+        self, client: TestClient, place: Place
+    ) -> None:
+        page = client.get(f"/q/{place.token}/start", follow_redirects=False)
+        assert page.status_code == 303 and page.headers["location"] == f"/q/{place.token}"

@@ -308,6 +308,11 @@ def citizen_router(context: AppContext) -> APIRouter:
     def start(request: Request, token: str, posted: Posted = Depends(posted_form)) -> Response:
         return form.start(request, token, posted)
 
+    @router.get("/q/{token}/start")
+    def start_again(request: Request, token: str) -> Response:
+        # A reload or a shared link of the start address: show the landing page instead.
+        return form.redirect(request, landing_url(token))
+
     @router.get("/q/{token}/p/{section_key}")
     def show_page(request: Request, token: str, section_key: str) -> Response:
         return form.show_page(request, token, section_key)
