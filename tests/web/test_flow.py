@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import itsdangerous.timed
@@ -129,6 +131,22 @@ class TestDoubleSubmit:
         second = client.post(f"/q/{place.token}/start", data=form, follow_redirects=False)
         assert first.status_code == second.status_code == 303
         assert first.headers["location"] == second.headers["location"]
+        assert len(all_responses(sessions)) == 1
+
+    def test_simultaneous_taps_on_start_are_one_response(
+        self, client: TestClient, place: Place, sessions: sessionmaker[Session]
+    ) -> None:
+        form = {"start_id": start_id(client.get(f"/q/{place.token}").text)}
+        ready = threading.Barrier(6)
+
+        def tap() -> int:
+            ready.wait()
+            sent = client.post(f"/q/{place.token}/start", data=form, follow_redirects=False)
+            return sent.status_code
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            statuses = list(pool.map(lambda _: tap(), range(6)))
+        assert statuses == [303] * 6
         assert len(all_responses(sessions)) == 1
 
     def test_a_page_sent_twice_is_one_response_with_the_last_answers(
