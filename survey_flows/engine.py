@@ -7,11 +7,16 @@ No I/O, no clock, no channel: the web form, the chats, interviews and imports al
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from survey_flows.questionnaire import (
+    NO,
+    OTHER_PROCEDURE,
+    YES,
     Condition,
     Question,
     QuestionKind,
@@ -22,7 +27,6 @@ from survey_flows.questionnaire import (
 Answers = Mapping[str, str | None]
 RawAnswer = str | Sequence[str] | None
 
-OTHER_PROCEDURE = "other"
 MULTI_SEPARATOR = ";"
 
 
@@ -51,33 +55,55 @@ def _holds(condition: Condition | None, answers: Answers) -> bool:
     return answers.get(condition.question) in condition.accepted()
 
 
-def is_applicable(questionnaire: Questionnaire, question: Question, answers: Answers) -> bool:
-    section = questionnaire.section_of(question.key)
-    return _holds(section.when, answers) and _holds(question.when, answers)
-
-
-def screened_out(questionnaire: Questionnaire, answers: Answers) -> bool:
-    return any(
-        q.screen_out_unless is not None
-        and q.key in answers
-        and answers[q.key] != q.screen_out_unless
-        for q in questionnaire.questions()
+def _is_screened_out_by(question: Question, answers: Answers) -> bool:
+    return (
+        question.screen_out_unless is not None
+        and question.key in answers
+        and answers[question.key] != question.screen_out_unless
     )
 
 
 def applicable_questions(questionnaire: Questionnaire, answers: Answers) -> list[Question]:
-    """The questions this citizen is asked, in order, as far as the answers so far tell."""
-    return [q for q in questionnaire.questions() if is_applicable(questionnaire, q, answers)]
+    """The questions this citizen is asked, in order, as far as the answers so far tell.
+
+    One pass in asking order: a condition sees only answers to questions that themselves apply,
+    so a chain of conditions follows a changed answer all the way. A screening answer that
+    ends the survey ends the path too.
+    """
+    path: list[Question] = []
+    effective: dict[str, str | None] = {}
+    for question, section_when, question_when in questionnaire.conditions():
+        if not (_holds(section_when, effective) and _holds(question_when, effective)):
+            continue
+        path.append(question)
+        if question.key in answers:
+            effective[question.key] = answers[question.key]
+        if _is_screened_out_by(question, answers):
+            break
+    return path
+
+
+def is_applicable(questionnaire: Questionnaire, question: Question, answers: Answers) -> bool:
+    return any(q.key == question.key for q in applicable_questions(questionnaire, answers))
+
+
+def screened_out(questionnaire: Questionnaire, answers: Answers) -> bool:
+    path = applicable_questions(questionnaire, answers)
+    return bool(path) and _is_screened_out_by(path[-1], answers)
+
+
+def _is_open(question: Question, answers: Answers) -> bool:
+    # A required question stored as None was never really answered (an adapter's slip):
+    # ask it again rather than call the survey complete.
+    return question.key not in answers or (question.is_required and answers[question.key] is None)
 
 
 def next_question(questionnaire: Questionnaire, answers: Answers) -> Question | None:
     """The first applicable question without an answer; None when finished or screened out."""
-    if screened_out(questionnaire, answers):
+    path = applicable_questions(questionnaire, answers)
+    if path and _is_screened_out_by(path[-1], answers):
         return None
-    for question in applicable_questions(questionnaire, answers):
-        if question.key not in answers:
-            return question
-    return None
+    return next((q for q in path if _is_open(q, answers)), None)
 
 
 def status(questionnaire: Questionnaire, answers: Answers) -> SurveyStatus:
@@ -117,17 +143,17 @@ def section_questions(
     questionnaire: Questionnaire, section: Section, answers: Answers
 ) -> list[Question]:
     """The questions of one page that apply, given the answers of earlier pages."""
-    return [
-        q
-        for q in questionnaire.section_questions(section)
-        if is_applicable(questionnaire, q, answers)
-    ]
+    keys = {q.key for q in applicable_questions(questionnaire, answers)}
+    return [q for q in questionnaire.section_questions(section) if q.key in keys]
 
 
 def progress(questionnaire: Questionnaire, answers: Answers) -> tuple[int, int]:
-    """(number of the next question, number of questions on this path), both from 1."""
+    """(number of the next question, number of questions on this path), both from 1.
+
+    When the survey is over both numbers are equal.
+    """
     path = applicable_questions(questionnaire, answers)
-    answered = sum(1 for q in path if q.key in answers)
+    answered = sum(1 for q in path if not _is_open(q, answers))
     return min(answered + 1, len(path)), len(path)
 
 
@@ -140,47 +166,66 @@ def stale_answers(questionnaire: Questionnaire, answers: Answers) -> set[str]:
 def validate_answer(
     question: Question, raw: RawAnswer, *, procedures: Sequence[str] = ()
 ) -> Valid | Invalid:
-    """Check one raw answer; a valid one comes back in its stored form."""
+    """Check one raw answer; a valid one comes back in its stored form.
+
+    `raw` is what a channel received: a string, a list of form values, or None. Blank means
+    skipped. For a procedure question, `procedures` are the codes of the unit's procedures.
+    """
     if question.kind is QuestionKind.multi_choice:
         return _validate_multi(question, raw)
-    value = _single(raw)
-    if value is None:
+    items = _items(raw)
+    if items is None:
+        return Invalid("not_an_option")
+    if len(items) > 1:
+        return Invalid("too_many", 1)
+    if not items:
         return Invalid("required") if question.is_required else Valid(None)
     if question.kind is QuestionKind.text:
-        limit = question.max_length or 0
-        return Valid(value) if len(value) <= limit else Invalid("too_long", limit)
+        return _validate_text(question, items[0])
+    value = items[0].strip()
     if value not in _allowed(question, procedures):
         return Invalid("not_an_option")
     return Valid(value)
 
 
-def _single(raw: RawAnswer) -> str | None:
+def _items(raw: object) -> list[str] | None:
+    """The non-blank values sent, or None when what was sent is not text at all."""
     if raw is None:
+        return []
+    values = [raw] if isinstance(raw, str) else raw
+    if not isinstance(values, Sequence) or not all(isinstance(v, str) for v in values):
         return None
-    if not isinstance(raw, str):
-        items = [item for item in raw if item.strip()]
-        if len(items) != 1:
-            return None if not items else MULTI_SEPARATOR.join(items)
-        raw = items[0]
-    value = raw.strip()
-    return value or None
+    return [v for v in values if v.strip()]
+
+
+# C0/C1 control characters other than tab and newline: PostgreSQL refuses NUL in text, and
+# the others only garble exports.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _validate_text(question: Question, raw: str) -> Valid | Invalid:
+    # NFC, so a comment typed with a decomposing keyboard counts and compares like any other.
+    text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _CONTROL.sub("", text).strip()
+    if not text:
+        return Invalid("required") if question.is_required else Valid(None)
+    limit = question.max_length or 0
+    return Valid(text) if len(text) <= limit else Invalid("too_long", limit)
 
 
 def _allowed(question: Question, procedures: Sequence[str]) -> tuple[str, ...]:
     if question.kind is QuestionKind.yes_no:
-        return ("yes", "no")
+        return (YES, NO)
     if question.kind is QuestionKind.procedure:
         return (*procedures, OTHER_PROCEDURE)
     return question.option_codes()
 
 
 def _validate_multi(question: Question, raw: RawAnswer) -> Valid | Invalid:
-    if raw is None:
-        items: list[str] = []
-    elif isinstance(raw, str):
-        items = [item.strip() for item in raw.split(MULTI_SEPARATOR)]
-    else:
-        items = [item.strip() for item in raw]
+    values = _items(raw)
+    if values is None:
+        return Invalid("not_an_option")
+    items = [item.strip() for value in values for item in value.split(MULTI_SEPARATOR)]
     items = [item for item in items if item]
     if not items:
         return Invalid("required") if question.is_required else Valid(None)

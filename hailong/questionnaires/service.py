@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hailong.models import QuestionnaireVersion
+from hailong.errors import HailongError
+from hailong.i18n import N_
+from hailong.models import QuestionnaireVersion, Response
 from survey_flows import Questionnaire, load_questionnaire
 from survey_flows.questionnaire import builtin_source
 
@@ -36,3 +38,50 @@ def questionnaire_by_id(session: Session, questionnaire_id: int) -> Questionnair
     if source is None:
         raise LookupError(f"questionnaire version {questionnaire_id} does not exist")
     return parse_source(source)
+
+
+class QuestionnaireCodeTaken(HailongError):
+    # Responses keep the version they were answered under, so a stored version never changes.
+    status_code = 409
+    message = N_(
+        "Questionnaire version {code} is already loaded with different content. A loaded "
+        "version never changes: give the new file a new code."
+    )
+
+
+def load_version(session: Session, source: str) -> tuple[QuestionnaireVersion, bool]:
+    """Store a new questionnaire version from YAML text; (version, created).
+
+    Loading the same text again changes nothing. Raises QuestionnaireError (every problem of
+    the file) or QuestionnaireCodeTaken.
+    """
+    source = source.replace("\r\n", "\n")
+    questionnaire = parse_source(source)
+    existing = session.scalar(
+        select(QuestionnaireVersion).where(QuestionnaireVersion.code == questionnaire.code)
+    )
+    if existing is not None:
+        if existing.source.replace("\r\n", "\n") != source:
+            raise QuestionnaireCodeTaken(code=questionnaire.code)
+        return existing, False
+    version = QuestionnaireVersion(
+        code=questionnaire.code, title=questionnaire.title.vi, source=source
+    )
+    session.add(version)
+    session.flush()
+    return version, True
+
+
+def list_versions(session: Session) -> list[tuple[QuestionnaireVersion, int]]:
+    """Every stored version with the number of responses answered under it."""
+    used = (
+        select(Response.questionnaire_id, func.count().label("responses"))
+        .group_by(Response.questionnaire_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(QuestionnaireVersion, func.coalesce(used.c.responses, 0))
+        .outerjoin(used, used.c.questionnaire_id == QuestionnaireVersion.id)
+        .order_by(QuestionnaireVersion.code)
+    )
+    return [(version, int(count)) for version, count in rows]
