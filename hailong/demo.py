@@ -20,7 +20,6 @@ from sqlalchemy import Table, and_, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
-from vietnam_provinces import Province, ProvinceCode, Ward, WardCode
 
 from hailong import demo_data, migrate
 from hailong.cli_support import cli_context
@@ -127,6 +126,8 @@ def _has_rows(session: Session, table: Table) -> bool:
 
 def demo_unit_rows() -> list[UnitRow]:
     """Hải Phòng and its chosen communes from the official list, then old Quận Hải An."""
+    from vietnam_provinces import Province, ProvinceCode, Ward, WardCode
+
     province = Province.from_code(ProvinceCode(int(demo_data.PROVINCE_CODE)))
     rows = [UnitRow(0, demo_data.PROVINCE_CODE, province_name(province), UnitLevel.province, None)]
     for code in demo_data.COMMUNE_CODES:

@@ -25,19 +25,23 @@ DOMAIN_SOURCES: dict[str, tuple[str, ...]] = {
         "hailong/templates/**.html",
         "hailong/errors.py",
         "hailong/i18n.py",
-        "hailong/counters/**.py",
-        "hailong/periods/**.py",
+        "hailong/counters/service.py",
+        "hailong/periods/service.py",
         "hailong/responses/service.py",
     ),
     # Operators' commands: unit, procedure, period and counter administration, the demo.
     "admin": (
         "hailong/units/**.py",
         "hailong/procedures/**.py",
+        "hailong/periods/cli.py",
+        "hailong/counters/cli.py",
         "hailong/demo.py",
         "hailong/demo_data.py",
     ),
     # Posters and QR images.
     "qr": ("qr/**.py",),
+    # Checking, loading and listing questionnaire versions.
+    "questionnaires": ("hailong/questionnaires/**.py",),
     # Chats: Telegram now, Zalo later.
     "bot": ("bot/**.py", "webhook/**.py"),
     # The index, tallies, downloads, reports and the import of paper forms.

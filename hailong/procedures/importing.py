@@ -20,8 +20,10 @@ from hailong.i18n import N_
 from hailong.models import Procedure, Unit, procedure_unit
 from hailong.units.importing import (
     BATCH,
+    CODE_TOO_LONG,
     EMPTY_CODE,
     EMPTY_NAME,
+    NAME_TOO_LONG,
     ImportRejected,
     ImportSummary,
     Problem,
@@ -38,10 +40,14 @@ CODE_LIMIT = column_length(Procedure.__table__.c.code)
 NAME_LIMIT = column_length(Procedure.__table__.c.name)
 FIELD_LIMIT = column_length(Procedure.__table__.c.field)
 
-TOO_LONG = N_("Line {line}: the {column} is longer than {limit} characters.")
-CONFLICT = N_(
-    "Line {line}: the procedure {code} has another {column} on line {first}; "
-    "each line of one procedure must give the same name and field."
+FIELD_TOO_LONG = N_("Line {line}: the field is longer than {limit} characters.")
+OTHER_NAME = N_(
+    "Line {line}: the procedure {code} has another name on line {first}; "
+    "every line of one procedure must give the same name."
+)
+OTHER_FIELD = N_(
+    "Line {line}: the procedure {code} has another field on line {first}; "
+    "every line of one procedure must give the same field."
 )
 DUPLICATE_LINK = N_(
     "Line {line}: the procedure {code} is already listed for this unit on line {first}."
@@ -66,13 +72,13 @@ def _check_lengths(line: int, code: str, name: str, field_name: str) -> Problem 
         return Problem(line, EMPTY_CODE)
     if not name:
         return Problem(line, EMPTY_NAME)
-    for column, value, limit in (
-        ("code", code, CODE_LIMIT),
-        ("name", name, NAME_LIMIT),
-        ("field", field_name, FIELD_LIMIT),
+    for message, value, limit in (
+        (CODE_TOO_LONG, code, CODE_LIMIT),
+        (NAME_TOO_LONG, name, NAME_LIMIT),
+        (FIELD_TOO_LONG, field_name, FIELD_LIMIT),
     ):
         if len(value) > limit:
-            return Problem(line, TOO_LONG, {"column": column, "limit": limit})
+            return Problem(line, message, {"limit": limit})
     return None
 
 
@@ -104,9 +110,12 @@ def _merge(
     plans: dict[str, ProcedurePlan], line: int, code: str, name: str, field_name: str, unit: str
 ) -> Problem | None:
     plan = plans.setdefault(code, ProcedurePlan(line=line, code=code, name=name, field=field_name))
-    for column, mine, theirs in (("name", name, plan.name), ("field", field_name, plan.field)):
+    for message, mine, theirs in (
+        (OTHER_NAME, name, plan.name),
+        (OTHER_FIELD, field_name, plan.field),
+    ):
         if mine != theirs:
-            return Problem(line, CONFLICT, {"code": code, "column": column, "first": plan.line})
+            return Problem(line, message, {"code": code, "first": plan.line})
     if not unit:
         plan.all_units = True
         return None
@@ -119,9 +128,9 @@ def _merge(
 def unit_ids(session: Session, codes: Iterable[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for chunk in batched(sorted(set(codes)), BATCH):
-        found.update(
-            session.execute(select(Unit.code, Unit.id).where(Unit.code.in_(chunk))).tuples()
-        )
+        # Not found.update(result): a Result has keys(), so update() would index it like a dict.
+        rows = session.execute(select(Unit.code, Unit.id).where(Unit.code.in_(chunk)))
+        found.update((code, unit_id) for code, unit_id in rows)
     return found
 
 

@@ -8,14 +8,18 @@ khu). Codes are written the way the national list writes them: two digits for a 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
-from vietnam_provinces import Province, ProvinceCode, VietNamDivisionType, Ward
 
 from hailong.errors import NotFound
 from hailong.i18n import N_
 from hailong.models import UnitLevel
 from hailong.units.importing import ImportSummary, Progress, UnitRow, no_progress, store_units
+
+if TYPE_CHECKING:
+    # The package's tables take a moment to load: only commands that use them pay for it.
+    from vietnam_provinces import Province
 
 
 class UnknownProvince(NotFound):
@@ -33,6 +37,8 @@ def commune_code(code: int) -> str:
 def province_name(province: Province) -> str:
     # The package leaves "Tỉnh" out of province names but keeps "Thành phố" (and "Xã",
     # "Phường" for communes); the national list names both kinds in full.
+    from vietnam_provinces import VietNamDivisionType
+
     if province.division_type is VietNamDivisionType.TINH and not province.name.startswith("Tỉnh"):
         return f"Tỉnh {province.name}"
     return province.name
@@ -40,6 +46,8 @@ def province_name(province: Province) -> str:
 
 def find_province(code: str) -> Province:
     """A province by its code, written "31", "1" or "01"."""
+    from vietnam_provinces import Province, ProvinceCode
+
     try:
         return Province.from_code(ProvinceCode(int(code)))
     except ValueError:
@@ -48,6 +56,8 @@ def find_province(code: str) -> Province:
 
 def official_rows(province: Province | None = None) -> Iterator[UnitRow]:
     """Provinces first, then their communes: every parent comes before its children."""
+    from vietnam_provinces import Province, Ward
+
     provinces = [province] if province is not None else list(Province.iter_all())
     for item in provinces:
         yield UnitRow(
@@ -65,6 +75,8 @@ def official_rows(province: Province | None = None) -> Iterator[UnitRow]:
 
 
 def count_rows(province: Province | None = None) -> int:
+    from vietnam_provinces import Province, Ward
+
     if province is None:
         return sum(1 for _ in Province.iter_all()) + sum(1 for _ in Ward.iter_all())
     return 1 + sum(1 for _ in Ward.iter_by_province(province.code))
