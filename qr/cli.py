@@ -1,7 +1,149 @@
+"""`hailong counters rotate|revoke`, `hailong qr` and `hailong posters`."""
+
 from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
 
 import typer
 
+from hailong.cli_output import progress_bar
+from hailong.cli_support import cli_context, fail
+from hailong.errors import HailongError
+from hailong.i18n import N_, Catalogs
+from hailong.periods.service import today_in_vietnam
+from qr import service
+from qr.content import PosterFrame, PosterSize, PosterText, configured_channels
+from qr.images import image_bytes
+from qr.posters import write_posters
+
+ROTATED = N_(
+    "New QR code for {counter} ({unit}): {url} (short code {short_code}). "
+    "Print the new poster; the old one now says that it was replaced."
+)
+REVOKED = N_("{counter} ({unit}) is revoked: its QR code and short code no longer work.")
+WROTE_IMAGE = N_("Wrote the QR code of {counter} ({unit}) to {path}.")
+WROTE_POSTERS = N_("Wrote {count} posters to {path}.")
+RENDERING = N_("Rendering posters")
+IMAGE_SUFFIX = N_("The file name must end in .png or .svg.")
+
+COUNTER_OPTION = typer.Option(..., "--counter", help="The counter's id.")
+
 
 def register(app: typer.Typer, counters_app: typer.Typer) -> None:
-    """Registers this module's `hailong` subcommands. (Being built.)"""
+    counters_app.command("rotate")(rotate_command)
+    counters_app.command("revoke")(revoke_command)
+    app.command("qr")(qr_command)
+    app.command("posters")(posters_command)
+
+
+def rotate_command(ctx: typer.Context, counter_id: int = COUNTER_OPTION) -> None:
+    """Give a counter a new QR code and short code (the old poster then says "replaced")."""
+    cli = cli_context(ctx)
+    catalogs = Catalogs("qr")
+    try:
+        with cli.transaction() as session:
+            live = service.rotate_counter(session, counter_id)
+            message = catalogs.both(
+                ROTATED,
+                counter=live.counter.name,
+                unit=live.unit.name,
+                url=live.url(cli.settings.public_base_url),
+                short_code=live.token.short_code,
+            )
+    except HailongError as error:
+        raise fail(catalogs.both(error.message, **error.params)) from None
+    typer.echo(message)
+
+
+def revoke_command(ctx: typer.Context, counter_id: int = COUNTER_OPTION) -> None:
+    """Take a counter out of service: its QR code and short code stop working."""
+    cli = cli_context(ctx)
+    catalogs = Catalogs("qr")
+    try:
+        with cli.transaction() as session:
+            live = service.revoke_counter(session, counter_id)
+            message = catalogs.both(REVOKED, counter=live.counter.name, unit=live.unit.name)
+    except HailongError as error:
+        raise fail(catalogs.both(error.message, **error.params)) from None
+    typer.echo(message)
+
+
+def qr_command(
+    ctx: typer.Context,
+    counter_id: int = COUNTER_OPTION,
+    output: Path = typer.Option(..., "-o", "--output", help="FILE.png or FILE.svg"),
+) -> None:
+    """Write a counter's QR code (its survey URL) as a PNG or SVG image."""
+    cli = cli_context(ctx)
+    catalogs = Catalogs("qr")
+    if output.suffix.lower() not in (".png", ".svg"):
+        raise fail(catalogs.both(IMAGE_SUFFIX), code=2)
+    try:
+        with cli.transaction() as session:
+            live = service.live_counter(session, counter_id)
+    except HailongError as error:
+        raise fail(catalogs.both(error.message, **error.params)) from None
+    _write_atomically(output, image_bytes(live.url(cli.settings.public_base_url), output.suffix))
+    typer.echo(
+        catalogs.both(WROTE_IMAGE, counter=live.counter.name, unit=live.unit.name, path=output)
+    )
+
+
+def posters_command(
+    ctx: typer.Context,
+    unit_code: str = typer.Option(..., "--unit", help="Code of the unit; its subtree is included."),
+    size: PosterSize = typer.Option(PosterSize.A4, "--size", help="A4 wall poster or A6 stand."),
+    output: Path = typer.Option(..., "-o", "--output", help="The PDF to write."),
+    period_code: str | None = typer.Option(
+        None, "--period", help="Period to print (default: the open one, else the next)."
+    ),
+) -> None:
+    """One poster per active counter of a unit's subtree, in one PDF (one page each)."""
+    cli = cli_context(ctx)
+    catalogs = Catalogs("qr")
+    try:
+        with cli.transaction() as session:
+            unit = service.unit_by_code(session, unit_code)
+            total = service.count_unit_posters(session, unit)
+            period = service.period_for_posters(session, today=today_in_vietnam(), code=period_code)
+        if total == 0:
+            raise service.NothingToPrint(code=unit_code)
+    except HailongError as error:
+        raise fail(catalogs.both(error.message, **error.params)) from None
+    frame = PosterFrame(
+        size=size,
+        channels=configured_channels(cli.settings),
+        period=period,
+        text=PosterText(catalogs),
+    )
+    posters = service.unit_posters(
+        cli.transaction, unit_code, base_url=cli.settings.public_base_url
+    )
+    with progress_bar(frame.text.vi(RENDERING), total) as advance, _atomic(output) as out:
+        count = write_posters(out, posters, frame, on_progress=advance)
+    typer.echo(catalogs.both(WROTE_POSTERS, count=count, path=output))
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    with _atomic(path) as out:
+        out.write(data)
+
+
+@contextmanager
+def _atomic(path: Path) -> Iterator[BinaryIO]:
+    """A temporary file beside `path`, renamed over it only if the block succeeds: a failed
+    run never leaves half a PDF where the operator expects a whole one."""
+    handle, temporary = tempfile.mkstemp(dir=path.resolve().parent, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            yield out
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
