@@ -22,6 +22,7 @@ def build_cli() -> typer.Typer:
     from hailong.index import cli as index_cli
     from hailong.periods import cli as periods_cli
     from hailong.procedures import cli as procedures_cli
+    from hailong.questionnaires import cli as questionnaires_cli
     from hailong.responses import cli as responses_cli
     from hailong.units import cli as units_cli
     from qr import cli as qr_cli
@@ -37,6 +38,7 @@ def build_cli() -> typer.Typer:
     units_cli.register(app, import_app)
     periods_cli.register(app)
     procedures_cli.register(app)
+    questionnaires_cli.register(app)
     counters_app = counters_cli.register(app)
     qr_cli.register(app, counters_app)
     responses_cli.register(app, import_app)

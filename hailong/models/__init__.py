@@ -7,6 +7,7 @@ from hailong.models.period import Period, Quota
 from hailong.models.procedure import Procedure, procedure_unit
 from hailong.models.questionnaire import QuestionnaireVersion
 from hailong.models.response import Answer, InboundEvent, Response
+from hailong.models.tally import Tally, UnitTally
 from hailong.models.unit import Unit
 
 __all__ = [
@@ -23,8 +24,10 @@ __all__ = [
     "Response",
     "ResponseStatus",
     "ReviewState",
+    "Tally",
     "TokenState",
     "Unit",
     "UnitLevel",
+    "UnitTally",
     "procedure_unit",
 ]

@@ -1,7 +1,119 @@
+"""`hailong export responses` and `hailong import responses`: raw responses out, paper forms in."""
+
 from __future__ import annotations
+
+import sys
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
 
 import typer
 
+from hailong.cli_support import cli_context, fail
+from hailong.i18n import N_, Catalogs
+from hailong.periods.service import get_by_code as period_by_code
+from hailong.responses.exporting import (
+    ResponseFilter,
+    write_responses_csv,
+    write_responses_xlsx,
+)
+from hailong.responses.importing import RowProblem, describe, import_responses
+from hailong.units.service import get_by_code as unit_by_code
+
+
+class ProgressBars:
+    """One progress bar per pass over the file ("check", then "import"), on stderr."""
+
+    LABELS = {"check": N_("Checking"), "import": N_("Importing")}
+
+    def __init__(self, catalogs: Catalogs) -> None:
+        self.catalogs = catalogs
+        self.name: str | None = None
+        self.bar: AbstractContextManager[Any] | None = None
+        self.handle: Any = None
+        self.done = 0
+
+    def __call__(self, name: str, done: int, total: int) -> None:
+        if name != self.name:
+            self.close()
+            self.name = name
+            label = self.catalogs.both(self.LABELS.get(name, name))
+            self.bar = typer.progressbar(length=max(total, 1), label=label, file=sys.stderr)
+            self.handle = self.bar.__enter__()
+            self.done = 0
+        if done > self.done:
+            self.handle.update(done - self.done)
+            self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _write(path: Path, write: Any) -> None:
+    with path.open("wb") as out:
+        write(out)
+
 
 def register(app: typer.Typer, import_app: typer.Typer) -> None:
-    """Registers this module's `hailong` subcommands. (Being built.)"""
+    export_app = typer.Typer(no_args_is_help=True, help="Write data to files.")
+    app.add_typer(export_app, name="export")
+
+    @export_app.command("responses")
+    def export_responses(
+        ctx: typer.Context,
+        period: str = typer.Option(..., "--period", help="Period code, e.g. 2026."),
+        unit: str | None = typer.Option(None, "--unit", help="A unit code: it and below it."),
+        output: Path = typer.Option(..., "-o", "--output", help="FILE.csv or FILE.xlsx"),
+    ) -> None:
+        """Completed responses in the methodology's CSV format (XLSX if FILE ends in .xlsx)."""
+        catalogs = Catalogs("reports")
+        with cli_context(ctx).transaction() as session:
+            found_period = period_by_code(session, period)
+            if found_period is None:
+                raise fail(catalogs.both(N_("Unknown period “{code}”."), code=period))
+            found_unit = None
+            if unit is not None:
+                found_unit = unit_by_code(session, unit)
+                if found_unit is None:
+                    raise fail(catalogs.both(N_("Unknown unit code “{code}”."), code=unit))
+            selection = ResponseFilter(period=found_period, unit=found_unit)
+            if output.suffix.lower() == ".xlsx":
+                _write(output, lambda out: write_responses_xlsx(session, selection, out))
+            else:
+                _write(output, lambda out: write_responses_csv(session, selection, out))
+        typer.echo(catalogs.both(N_("Written to {path}."), path=output))
+
+    @import_app.command("responses")
+    def import_responses_command(
+        ctx: typer.Context,
+        path: Path = typer.Argument(..., exists=True, dir_okay=False, help="FILE.csv|FILE.xlsx"),
+    ) -> None:
+        """Import keyed-in paper forms: all or nothing; every bad row is reported."""
+        catalogs = Catalogs("reports")
+
+        def report(problem: RowProblem) -> None:
+            typer.echo(describe(problem, catalogs), err=True)
+
+        bars = ProgressBars(catalogs)
+        with cli_context(ctx).transaction() as session:
+            try:
+                result = import_responses(session, path, on_problem=report, progress=bars)
+            finally:
+                bars.close()
+            if not result.ok:
+                # Leaving the block by an exception rolls the transaction back: nothing stored.
+                raise fail(
+                    catalogs.both(
+                        N_("Nothing was imported: {count} problems in the file."),
+                        count=result.problem_count,
+                    )
+                )
+        typer.echo(
+            catalogs.both(
+                N_("Imported {imported} forms; {skipped} were already there."),
+                imported=result.imported,
+                skipped=result.skipped,
+            )
+        )

@@ -1,0 +1,138 @@
+"""The index as the methodology's JSON ("Index as JSON"), and the figures reported beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from hailong.index.figures import Ratio, percent, shown
+from hailong.index.formula import Figures, Formula, UnitCounts, criterion_counts
+from hailong.index.service import CounterIndex, FieldIndex, IndexNode, IndexResult, QuotaProgress
+
+# Warning signals: the share of answers 2-3 ("some" or "many" officials / cases).
+WARNINGS: Mapping[str, tuple[str, ...]] = {
+    "harassment": ("2", "3"),
+    "extra_payment": ("2", "3"),
+}
+PRIORITIES_KEY = "priorities"
+
+
+@dataclass(frozen=True)
+class Warning:
+    key: str
+    answered: int
+    flagged: int
+
+    @property
+    def share(self) -> Ratio | None:
+        return percent(self.flagged, self.answered)
+
+
+@dataclass(frozen=True)
+class Priority:
+    code: str
+    count: int
+    share: Ratio | None  # of the counted responses
+
+
+def warnings(result: IndexResult, counts: UnitCounts) -> list[Warning]:
+    found = []
+    for key, flagged_codes in WARNINGS.items():
+        codes = result.codes.get(key)
+        if codes is None:
+            continue
+        vector = counts.answers.get(key) or [0] * len(codes)
+        flagged = sum(n for code, n in zip(codes, vector, strict=True) if code in flagged_codes)
+        found.append(Warning(key, sum(vector), flagged))
+    return found
+
+
+def priorities(result: IndexResult, counts: UnitCounts) -> list[Priority]:
+    """Improvement priorities, most often chosen first (ties keep the questionnaire's order)."""
+    codes = result.codes.get(PRIORITIES_KEY, ())
+    vector = counts.answers.get(PRIORITIES_KEY) or [0] * len(codes)
+    ranked = sorted(zip(codes, vector, strict=True), key=lambda pair: -pair[1])
+    return [Priority(code, n, percent(n, counts.responses)) for code, n in ranked]
+
+
+def criteria_json(counts: UnitCounts, figures: Figures, formula: Formula) -> dict[str, Any]:
+    order = sorted(range(len(formula.scale)), key=lambda i: formula.scale[i])
+    result = {}
+    for key in formula.criteria:
+        tally = criterion_counts(counts, key, formula)
+        vector = counts.answers.get(key) or [0] * len(formula.scale)
+        result[key] = {
+            "index": shown(figures.criteria[key]),
+            "valid": tally.valid,
+            "satisfied": tally.satisfied,
+            "counts": {formula.scale[i]: vector[i] for i in order},
+        }
+    return result
+
+
+def figures_json(counts: UnitCounts, figures: Figures, formula: Formula) -> dict[str, Any]:
+    return {
+        "responses": counts.responses,
+        "sipas": shown(figures.sipas),
+        "elements": {code: {"index": shown(v)} for code, v in figures.elements.items()},
+        "criteria": criteria_json(counts, figures, formula),
+    }
+
+
+def quota_json(quota: QuotaProgress | None) -> dict[str, Any] | None:
+    if quota is None:
+        return None
+    return {
+        "target": quota.target,
+        "counted": quota.counted,
+        "percent": shown(percent(quota.counted, quota.target)),
+        "units": quota.units,
+        "units_met": quota.units_met,
+    }
+
+
+def node_json(result: IndexResult, node: IndexNode, *, depth: int | None = None) -> dict[str, Any]:
+    """One unit's object; its children are the same objects, `depth` levels down (all: None)."""
+    unit = node.unit
+    body: dict[str, Any] = {
+        "period": result.period.code,
+        "unit": None if unit is None else unit.code,
+        "name": node.name,
+        "level": None if unit is None else unit.level,
+        "channels": result.channels.value,
+    }
+    body.update(figures_json(node.counts, node.figures, result.formula))
+    body["warnings"] = {
+        w.key: {"answered": w.answered, "flagged": w.flagged, "share": shown(w.share)}
+        for w in warnings(result, node.counts)
+    }
+    body["priorities"] = [
+        {"code": p.code, "count": p.count, "share": shown(p.share)}
+        for p in priorities(result, node.counts)
+    ]
+    body["quota"] = quota_json(node.quota)
+    body["own"] = (
+        None if node.own is None else figures_json(node.own_counts, node.own, result.formula)
+    )
+    deeper = None if depth is None else depth - 1
+    body["children"] = (
+        [] if depth == 0 else [node_json(result, child, depth=deeper) for child in node.children]
+    )
+    return body
+
+
+def index_json(result: IndexResult, *, depth: int | None = None) -> dict[str, Any]:
+    return node_json(result, result.root, depth=depth)
+
+
+def counters_json(result_formula: Formula, counters: list[CounterIndex]) -> list[dict[str, Any]]:
+    return [
+        {"counter_id": c.counter_id or None, "counter": c.name}
+        | figures_json(c.node.counts, c.node.figures, result_formula)
+        for c in counters
+    ]
+
+
+def fields_json(fields: list[FieldIndex], *, depth: int | None = None) -> list[dict[str, Any]]:
+    return [{"field": f.field} | index_json(f.result, depth=depth) for f in fields]

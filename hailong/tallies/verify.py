@@ -1,0 +1,193 @@
+"""Tallies recomputed from raw answers: `hailong tallies rebuild` and `hailong tallies check`.
+
+Both stream one GROUP BY over answer JOIN response, ordered by unit, and hold one unit's counts
+at a time, so a period of millions of responses needs no more memory than a small one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import Select, String, cast, delete, func, literal, null, select, union_all
+from sqlalchemy.orm import Session
+
+from hailong.models import Answer, Period, Response, ResponseStatus, Tally, UnitTally
+from hailong.models.tally import SLOT_COLUMNS
+from hailong.questionnaires.service import questionnaire_by_id
+from hailong.tallies.layout import RESPONSES_KEY, TallyLayout, layout_for
+from hailong.tallies.service import (
+    TALLY_KEYS,
+    UNIT_TALLY_KEYS,
+    Dimensions,
+    TallyBatch,
+)
+
+STREAM_ROWS = 5000
+WRITE_ROWS = 20000
+
+_DIMENSIONS = (
+    Response.unit_id,
+    Response.counter_id,
+    Response.procedure_code,
+    Response.channel,
+    Response.review_state,
+    Response.questionnaire_id,
+)
+
+
+def _tallied_keys(session: Session, period: Period) -> set[str]:
+    ids = set(
+        session.scalars(
+            select(Response.questionnaire_id).where(Response.period_id == period.id).distinct()
+        )
+    )
+    ids.add(period.questionnaire_id)
+    keys: set[str] = set()
+    for questionnaire_id in ids:
+        keys |= set(_layout(session, questionnaire_id).questions)
+    return keys
+
+
+def _layout(session: Session, questionnaire_id: int) -> TallyLayout:
+    return layout_for(questionnaire_by_id(session, questionnaire_id))
+
+
+def raw_tally_query(period_id: int, keys: Iterable[str]) -> Select[Any]:
+    """Counts of each stored answer of completed responses, by every tally dimension."""
+    counted = (Response.period_id == period_id, Response.status == ResponseStatus.completed)
+    answers = (
+        select(*_DIMENSIONS, Answer.question_key, Answer.value, func.count().label("n"))
+        .join(Response, Response.id == Answer.response_id)
+        .where(*counted, Answer.value.is_not(None), Answer.question_key.in_(sorted(keys)))
+        .group_by(*_DIMENSIONS, Answer.question_key, Answer.value)
+    )
+    responses = (
+        select(*_DIMENSIONS, literal(RESPONSES_KEY, String), cast(null(), String), func.count())
+        .where(*counted)
+        .group_by(*_DIMENSIONS)
+    )
+    combined = union_all(answers, responses).subquery()
+    return select(*combined.c).order_by(combined.c.unit_id)
+
+
+def raw_batches(session: Session, period: Period) -> Iterator[tuple[int, TallyBatch]]:
+    """Per unit (in unit id order), the tallies its raw answers add up to."""
+    layouts: dict[int, TallyLayout] = {}
+    query = raw_tally_query(period.id, _tallied_keys(session, period))
+    rows = session.execute(query.execution_options(yield_per=STREAM_ROWS))
+    for unit_id, unit_rows in groupby(rows, key=lambda row: row[0]):
+        batch = TallyBatch()
+        for _, counter_id, procedure, channel, state, qid, key, value, n in unit_rows:
+            layout = layouts.get(qid) or layouts.setdefault(qid, _layout(session, qid))
+            dimensions = Dimensions(
+                period.id, unit_id, counter_id or 0, procedure or "", channel, state, qid
+            )
+            batch.add_value(dimensions, layout, key, value, n)
+        yield unit_id, batch
+
+
+def lock_tallies(session: Session) -> None:
+    """Make live answers wait while a rebuild runs: a response that completes meanwhile is
+    then counted exactly once, by its own upsert after the rebuild commits."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().exec_driver_sql(
+            "LOCK TABLE tally, unit_tally IN SHARE ROW EXCLUSIVE MODE"
+        )
+
+
+def rebuild(session: Session, period: Period) -> int:
+    """Recompute a period's tallies from its raw answers; returns the tally rows written."""
+    lock_tallies(session)
+    session.execute(delete(Tally).where(Tally.period_id == period.id))
+    session.execute(delete(UnitTally).where(UnitTally.period_id == period.id))
+    pending = TallyBatch()
+    written = 0
+    for _, batch in raw_batches(session, period):
+        pending.blocks.update(batch.blocks)
+        if len(pending) >= WRITE_ROWS:
+            written += len(pending.tally_rows())
+            pending.write(session)
+    written += len(pending.tally_rows())
+    pending.write(session)
+    session.flush()
+    return written
+
+
+@dataclass(frozen=True)
+class Difference:
+    table: str
+    key: tuple[Any, ...]
+    expected: tuple[int, ...]  # from the raw answers
+    found: tuple[int, ...]  # in the tally table
+
+
+Keyed = dict[tuple[Any, ...], tuple[int, ...]]
+
+
+def _keyed(rows: Iterable[Mapping[Any, Any]], keys: tuple[str, ...]) -> Keyed:
+    return {tuple(row[k] for k in keys): tuple(row[s] for s in SLOT_COLUMNS) for row in rows}
+
+
+def _stored(
+    session: Session, table: Any, keys: tuple[str, ...], period: Period
+) -> Iterator[tuple[int, Keyed]]:
+    query = (
+        select(*(table.c[k] for k in keys), *(table.c[s] for s in SLOT_COLUMNS))
+        .where(table.c.period_id == period.id)
+        .order_by(table.c.unit_id)
+    )
+    rows = session.execute(query.execution_options(yield_per=STREAM_ROWS)).mappings()
+    for unit_id, unit_rows in groupby(rows, key=lambda row: row["unit_id"]):
+        # Rows brought back to zero (a rejected response) are no counts at all.
+        yield unit_id, _keyed((r for r in unit_rows if any(r[s] for s in SLOT_COLUMNS)), keys)
+
+
+def _compare(table: str, expected: Keyed, found: Keyed) -> list[Difference]:
+    zero = (0,) * len(SLOT_COLUMNS)
+    differences = []
+    for key in sorted(set(expected) | set(found), key=repr):
+        want, have = expected.get(key, zero), found.get(key, zero)
+        if want != have:
+            differences.append(Difference(table, key, want, have))
+    return differences
+
+
+def _merge(*streams: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, list[Any]]]:
+    """Walk several unit-ordered streams together: (unit id, each stream's item or None)."""
+    heads = [next(stream, None) for stream in streams]
+    while any(head is not None for head in heads):
+        unit_id = min(head[0] for head in heads if head is not None)
+        items = []
+        for index, head in enumerate(heads):
+            if head is not None and head[0] == unit_id:
+                items.append(head[1])
+                heads[index] = next(streams[index], None)
+            else:
+                items.append(None)
+        yield unit_id, items
+
+
+def check(session: Session, period: Period) -> list[Difference]:
+    """Every difference between the stored tallies and the raw answers (none: they agree).
+
+    Run it in a transaction of its own: on PostgreSQL it asks for a REPEATABLE READ snapshot,
+    so answers arriving meanwhile cannot show up on one side only.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    differences: list[Difference] = []
+    streams = (
+        raw_batches(session, period),
+        _stored(session, Tally.__table__, TALLY_KEYS, period),
+        _stored(session, UnitTally.__table__, UNIT_TALLY_KEYS, period),
+    )
+    for _, (raw, tally, unit_tally) in _merge(*streams):
+        batch = raw or TallyBatch()
+        differences += _compare("tally", _keyed(batch.tally_rows(), TALLY_KEYS), tally or {})
+        differences += _compare(
+            "unit_tally", _keyed(batch.unit_tally_rows(), UNIT_TALLY_KEYS), unit_tally or {}
+        )
+    return differences
