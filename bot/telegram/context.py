@@ -1,0 +1,182 @@
+"""One update, one transaction, then the replies.
+
+A middleware gives every handler an UpdateContext. Its `transact` runs the conversation in a
+worker thread (the storage layer is synchronous) inside one transaction that also records the
+update_id: a repeated delivery finds the record and changes nothing. The transaction commits
+before any call to Telegram is made; the last call goes back in the webhook's HTTP response
+(or, when polling, is made by aiogram), the others are made right before it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    SendMessage,
+    TelegramMethod,
+)
+from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, User
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.telegram import rendering
+from bot.telegram.conversation import CHANNEL, Citizen, Reply, Turn
+from bot.telegram.rendering import Screen
+from hailong.errors import HailongError
+from hailong.i18n import Catalogs, pick_language
+from hailong.responses.privacy import respondent_ref
+from hailong.responses.service import record_event
+
+# Never the update's content or the chat's ids: only what went wrong, by kind.
+logger = logging.getLogger(__name__)
+
+Work = Callable[[Session, Turn], Reply]
+Method = TelegramMethod[Any]
+
+
+class UpdateFailed(Exception):
+    """Storage failed while handling an update; the webhook answers 503 and Telegram retries."""
+
+
+@dataclass
+class UpdateContext:
+    sessions: sessionmaker[Session]
+    update_id: int
+    turn: Turn
+    # Calls to make after the commit, before the last one goes back in the HTTP response.
+    later: list[Method] = field(default_factory=list)
+
+    async def transact(self, work: Work, *, tapped: bool = False) -> Reply | None:
+        """Run `work` in the update's transaction; None when the update was handled before."""
+        try:
+            return await asyncio.to_thread(self._transact, work)
+        except HailongError as error:
+            # An unknown code, a closed period...: polite words, nothing stored.
+            text = rendering.refusal_text(error, self.turn.gettext())
+            if tapped:
+                return Reply(notice=text, alert=True, keep=False)
+            return Reply(message=Screen(text), keep=False)
+        except SQLAlchemyError as error:
+            logger.error("telegram update: storage failed (%s)", type(error).__name__)
+            raise UpdateFailed(type(error).__name__) from None
+
+    def _transact(self, work: Work) -> Reply | None:
+        with self.sessions() as session:
+            try:
+                if not record_event(session, channel=CHANNEL, event_id=str(self.update_id)):
+                    session.rollback()
+                    return None
+                reply = work(session, self.turn)
+                if reply.keep:
+                    session.commit()
+                else:
+                    session.rollback()
+                return reply
+            except BaseException:
+                session.rollback()
+                raise
+
+    def to_message(self, message: Message, reply: Reply | None) -> Method | None:
+        if reply is None or reply.message is None:
+            return None
+        return self._respond([_send(message.chat.id, reply.message)])
+
+    def to_tap(self, query: CallbackQuery, reply: Reply | None) -> Method | None:
+        if reply is None:
+            return None
+        # Always answered: the button's spinner runs until it is.
+        methods: list[Method] = [
+            AnswerCallbackQuery(
+                callback_query_id=query.id,
+                text=reply.notice,
+                show_alert=reply.alert,
+            )
+        ]
+        target = query.message
+        if target is not None:
+            chat_id, message_id = target.chat.id, target.message_id
+            if reply.edit is not None:
+                methods.append(
+                    EditMessageText(
+                        chat_id=chat_id,
+                        message_id=message_id,
+                        text=reply.edit.text,
+                        reply_markup=reply.edit.keyboard,
+                    )
+                )
+            elif reply.keyboard is not None:
+                methods.append(
+                    EditMessageReplyMarkup(
+                        chat_id=chat_id, message_id=message_id, reply_markup=reply.keyboard
+                    )
+                )
+            if reply.message is not None:
+                methods.append(_send(chat_id, reply.message))
+        return self._respond(methods)
+
+    def _respond(self, methods: list[Method]) -> Method:
+        self.later.extend(methods[:-1])
+        return methods[-1]
+
+    async def send_later(self, bot: Bot) -> None:
+        if self.later:
+            await asyncio.gather(*(_call(bot, method) for method in self.later))
+            self.later.clear()
+
+
+def _send(chat_id: int, screen: Screen) -> SendMessage:
+    return SendMessage(chat_id=chat_id, text=screen.text, reply_markup=screen.keyboard)
+
+
+async def _call(bot: Bot, method: Method) -> None:
+    try:
+        await bot(method)
+    except TelegramAPIError as error:
+        # The answer is stored already; a lost edit or toast is cosmetic.
+        logger.warning("telegram %s failed (%s)", method.__api_method__, type(error).__name__)
+
+
+class UpdateContextMiddleware(BaseMiddleware):
+    """Builds the UpdateContext of each update from a private chat; ignores every other chat."""
+
+    def __init__(self, *, sessions: sessionmaker[Session], catalogs: Catalogs, secret: str):
+        self.sessions = sessions
+        self.catalogs = catalogs
+        self.secret = secret
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user: User | None = data.get("event_from_user")
+        chat: Chat | None = data.get("event_chat")
+        if not isinstance(event, Update) or user is None or user.is_bot:
+            return None
+        if chat is None or chat.type != ChatType.PRIVATE:
+            # Surveys are private: a group or channel gets nothing, and nothing is stored.
+            return None
+        citizen = Citizen(
+            ref=respondent_ref(self.secret, CHANNEL, user.id),
+            language=pick_language(user.language_code),
+        )
+        context = UpdateContext(
+            sessions=self.sessions,
+            update_id=event.update_id,
+            turn=Turn(citizen=citizen, catalogs=self.catalogs),
+        )
+        data["update_context"] = context
+        result = await handler(event, data)
+        await context.send_later(data["bot"])
+        return result

@@ -1,0 +1,56 @@
+"""The bot's parts, built by whoever runs it (the web app, `hailong telegram poll`)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.telegram.context import UpdateContextMiddleware
+from bot.telegram.handlers import answers, commands, messages
+from hailong.i18n import Catalogs
+from hailong.settings import Settings
+
+# Where Telegram delivers updates (webhook/telegram.py serves it; set-webhook registers it).
+WEBHOOK_PATH = "/webhook/telegram"
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+def telegram_token(settings: Settings) -> str:
+    if settings.telegram_token is None:
+        raise RuntimeError("HAILONG_TELEGRAM_TOKEN is not set")
+    return settings.telegram_token.get_secret_value()
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The X-Telegram-Bot-Api-Secret-Token value; derived from the secret key when not set."""
+    if settings.telegram_webhook_secret is not None:
+        return settings.telegram_webhook_secret.get_secret_value()
+    # Every app process derives the same one, and set-webhook registers it.
+    key = settings.secret().encode()
+    return hmac.new(key, b"telegram-webhook-secret", hashlib.sha256).hexdigest()
+
+
+def create_bot(settings: Settings) -> Bot:
+    """aiogram's Bot against settings.telegram_api_base (Telegram's, or a fake of ours)."""
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    return Bot(token=telegram_token(settings), session=session)
+
+
+def create_dispatcher(
+    settings: Settings, *, sessions: sessionmaker[Session], catalogs: Catalogs | None = None
+) -> Dispatcher:
+    # No FSM: the conversation's state is the answers in the database, nothing else.
+    dispatcher = Dispatcher(disable_fsm=True)
+    dispatcher.update.outer_middleware(
+        UpdateContextMiddleware(
+            sessions=sessions, catalogs=catalogs or Catalogs("bot"), secret=settings.secret()
+        )
+    )
+    # Commands first, so "/huy" is never taken for a typed answer.
+    dispatcher.include_routers(commands.setup(), answers.setup(), messages.setup())
+    return dispatcher

@@ -1,0 +1,1 @@
+"""Handler modules: each exposes setup() -> Router; the dispatcher factory puts them together."""

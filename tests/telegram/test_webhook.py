@@ -1,0 +1,146 @@
+"""POST /webhook/telegram at its edge: secret, size, shape, repeats, the reply in the body."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from bot.telegram.factory import WEBHOOK_PATH
+from qr.tokens import start_payload
+from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.telegram.chat import Chat, TelegramUser, Updates, webhook_headers
+from tests.telegram.conftest import Office, row_counts
+
+
+def start_update(office: Office, user: TelegramUser) -> dict[str, object]:
+    return Updates().message(user, f"/start {start_payload(office.token)}")
+
+
+class TestSecretToken:
+    def test_wrong_secret_is_refused_and_nothing_is_stored(
+        self, client: TestClient, office: Office, user: TelegramUser, engine: Engine
+    ) -> None:
+        before = row_counts(engine)
+        response = client.post(
+            WEBHOOK_PATH, json=start_update(office, user), headers=webhook_headers("wrong-secret")
+        )
+        assert response.status_code == 401
+        assert row_counts(engine) == before
+
+    def test_missing_secret_is_refused(
+        self, client: TestClient, office: Office, user: TelegramUser, engine: Engine
+    ) -> None:
+        before = row_counts(engine)
+        response = client.post(WEBHOOK_PATH, json=start_update(office, user))
+        assert response.status_code == 401
+        assert row_counts(engine) == before
+
+    def test_the_right_secret_is_accepted(
+        self, client: TestClient, office: Office, user: TelegramUser
+    ) -> None:
+        response = client.post(
+            WEBHOOK_PATH, json=start_update(office, user), headers=webhook_headers()
+        )
+        assert response.status_code == 200
+
+
+class TestBody:
+    def test_malformed_json_is_a_400_and_nothing_is_stored(
+        self, client: TestClient, office: Office, engine: Engine
+    ) -> None:
+        before = row_counts(engine)
+        response = client.post(
+            WEBHOOK_PATH,
+            content=b'{"update_id": 1, "message": {',
+            headers={**webhook_headers(), "content-type": "application/json"},
+        )
+        assert response.status_code == 400
+        assert row_counts(engine) == before
+
+    def test_json_that_is_not_an_update_is_a_400(
+        self, client: TestClient, office: Office, engine: Engine
+    ) -> None:
+        before = row_counts(engine)
+        response = client.post(WEBHOOK_PATH, json={"hello": "world"}, headers=webhook_headers())
+        assert response.status_code == 400
+        assert row_counts(engine) == before
+
+    def test_oversized_body_is_a_413_and_nothing_is_stored(
+        self,
+        client: TestClient,
+        office: Office,
+        user: TelegramUser,
+        engine: Engine,
+    ) -> None:
+        update = start_update(office, user)
+        update["padding"] = "x" * (64 * 1024)
+        before = row_counts(engine)
+        response = client.post(
+            WEBHOOK_PATH, content=json.dumps(update).encode(), headers=webhook_headers()
+        )
+        assert response.status_code == 413
+        assert row_counts(engine) == before
+
+    def test_oversized_body_without_a_declared_length_is_a_413(
+        self, client: TestClient, office: Office, user: TelegramUser, engine: Engine
+    ) -> None:
+        body = json.dumps({**start_update(office, user), "padding": "x" * (80 * 1024)}).encode()
+
+        def chunks() -> object:
+            for start in range(0, len(body), 4096):
+                yield body[start : start + 4096]
+
+        before = row_counts(engine)
+        response = client.post(WEBHOOK_PATH, content=chunks(), headers=webhook_headers())
+        assert response.status_code == 413
+        assert row_counts(engine) == before
+
+
+class TestRepeatedDelivery:
+    def test_the_same_update_twice_changes_nothing_the_second_time(
+        self, client: TestClient, office: Office, user: TelegramUser, engine: Engine
+    ) -> None:
+        update = start_update(office, user)
+        first = client.post(WEBHOOK_PATH, json=update, headers=webhook_headers())
+        after_first = row_counts(engine)
+        second = client.post(WEBHOOK_PATH, json=update, headers=webhook_headers())
+        assert first.json()["method"] == "sendMessage"
+        assert second.status_code == 200 and second.json() == {}
+        assert row_counts(engine) == after_first
+        assert after_first["response"] == 1 and after_first["inbound_event"] == 1
+
+
+class TestReplyInTheResponse:
+    def test_a_typed_message_is_answered_in_the_webhook_body_with_no_call_to_telegram(
+        self,
+        client: TestClient,
+        office: Office,
+        user: TelegramUser,
+        telegram_api: FakeTelegramAPI,
+    ) -> None:
+        calls_before = len(telegram_api.calls)
+        response = client.post(
+            WEBHOOK_PATH, json=start_update(office, user), headers=webhook_headers()
+        )
+        body = response.json()
+        assert body["method"] == "sendMessage"
+        assert body["chat_id"] == user.id
+        assert "Câu 1/" in body["text"]
+        assert body["reply_markup"]["inline_keyboard"]
+        assert len(telegram_api.calls) == calls_before
+
+    def test_a_tap_answers_the_button_and_edits_the_question_before_the_reply(
+        self, chat: Chat, office: Office, telegram_api: FakeTelegramAPI
+    ) -> None:
+        chat.send(f"/start {start_payload(office.token)}")
+        asked = chat.last
+        chat.tap("Có")
+        # Made by the app after its commit: the toast and the edit; the next question came back
+        # in the webhook's response and was sent by "Telegram".
+        assert [c["callback_query_id"] for c in telegram_api.calls_of("answerCallbackQuery")]
+        edits = telegram_api.calls_of("editMessageText")
+        assert [e["message_id"] for e in edits] == [asked.message_id]
+        assert chat.telegram.bodies[-1]["method"] == "sendMessage"
+        assert "Câu 2/" in chat.telegram.bodies[-1]["text"]

@@ -1,0 +1,120 @@
+"""POST /webhook/telegram: authenticate, bound, parse, hand to bot/, answer in the response.
+
+Telegram retries a delivery until it gets a 2xx, so: a wrong secret, an oversized or malformed
+body get a 4xx (retrying would not help, and nothing is stored); a storage failure gets 503 so
+the update comes again; everything else is 200, a repeated delivery included (bot/ recognises
+it by its update_id and changes nothing).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import TelegramMethod
+from aiogram.types import Update
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+
+from bot.telegram.context import UpdateFailed
+from bot.telegram.factory import WEBHOOK_PATH, create_bot, create_dispatcher, webhook_secret
+from hailong.errors import HailongError
+
+if TYPE_CHECKING:
+    from hailong.app import AppContext
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+STARTUP_TIMEOUT_SECONDS = 10
+
+logger = logging.getLogger(__name__)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def authentic(sent: str | None, expected: str) -> bool:
+    # Constant time, so the secret cannot be guessed a character at a time.
+    return sent is not None and hmac.compare_digest(sent.encode(), expected.encode())
+
+
+async def bounded_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge()
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise BodyTooLarge()
+    return bytes(body)
+
+
+def webhook_reply(bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any]:
+    """A Bot API call as the webhook's response body: {"method": ..., its parameters}."""
+    payload: dict[str, Any] = {"method": method.__api_method__}
+    for key, value in method.model_dump(warnings=False).items():
+        prepared = bot.session.prepare_value(value, bot=bot, files={}, _dumps_json=False)
+        if prepared is not None:
+            payload[key] = prepared
+    return payload
+
+
+def _refusal(status_code: int, description: str) -> JSONResponse:
+    return JSONResponse({"ok": False, "description": description}, status_code=status_code)
+
+
+async def _bot_username(bot: Bot) -> str | None:
+    try:
+        me = await bot.get_me(request_timeout=STARTUP_TIMEOUT_SECONDS)
+    except TelegramAPIError as error:
+        # The survey still works; only the landing page's Telegram link waits for a restart.
+        logger.warning("telegram getMe failed at startup (%s)", type(error).__name__)
+        return None
+    return me.username
+
+
+def telegram_router(context: AppContext) -> APIRouter:
+    settings = context.settings
+    bot = create_bot(settings)
+    dispatcher = create_dispatcher(settings, sessions=context.sessions)
+    secret = webhook_secret(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if getattr(app.state, "telegram_username", None) is None:
+            app.state.telegram_username = await _bot_username(bot)
+        yield
+        await bot.session.close()
+
+    router = APIRouter(lifespan=lifespan)
+
+    @router.post(WEBHOOK_PATH, include_in_schema=False)
+    async def receive_update(request: Request) -> Response:
+        if not authentic(request.headers.get(SECRET_HEADER), secret):
+            return _refusal(401, "Unauthorized")
+        try:
+            body = await bounded_body(request, settings.max_body_bytes)
+        except BodyTooLarge:
+            return _refusal(413, "Request Entity Too Large")
+        except HailongError as error:  # an app-wide body limit got there first
+            return _refusal(error.status_code, "Bad Request")
+        try:
+            update = Update.model_validate_json(body, context={"bot": bot})
+        except ValidationError:
+            return _refusal(400, "Bad Request: not a Telegram update")
+        try:
+            method: TelegramMethod[Any] | None = await dispatcher.feed_webhook_update(bot, update)
+        except UpdateFailed:
+            return _refusal(503, "Service Unavailable")
+        if method is None:
+            return JSONResponse({})
+        return JSONResponse(webhook_reply(bot, method))
+
+    return router
