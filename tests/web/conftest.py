@@ -26,6 +26,7 @@ class Place:
     counter_id: int
     unit_id: int
     period_id: int
+    period_code: str
     procedure_code: str
 
 
@@ -42,6 +43,7 @@ def seed_place(session: Session) -> Place:
         counter_id=counter.id,
         unit_id=unit.id,
         period_id=period.id,
+        period_code=period.code,
         procedure_code=birth.code,
     )
 

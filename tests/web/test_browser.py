@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,10 +63,30 @@ def answer_page(page: Page, plan: Plan) -> list[str]:
     return keys
 
 
+def exported_rows(database: ServedDatabase, folder: Path) -> list[dict[str, str]]:
+    """`hailong export responses` run as the operator runs it, read back as CSV rows."""
+    out = folder / "export.csv"
+    hailong = Path(sys.executable).with_name("hailong")
+    period = str(database.place.period_code)
+    subprocess.run(
+        [str(hailong), "export", "responses", "--period", period, "-o", str(out)],
+        env={**os.environ, **database.env()},
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
 class TestPhoneBrowser:
     @pytest.mark.parametrize("javascript", [True, False], ids=["javascript-on", "javascript-off"])
     def test_every_page_to_the_thank_you_page(
-        self, browser: Browser, served_database: ServedDatabase, javascript: bool
+        self,
+        browser: Browser,
+        served_database: ServedDatabase,
+        javascript: bool,
+        tmp_path: Path,
     ) -> None:
         place = served_database.place
         plan = answer_plan(place.procedure_code)
@@ -81,6 +104,13 @@ class TestPhoneBrowser:
         assert response.status == ResponseStatus.completed
         assert answers_of(sessions, response.id) == stored_form(plan, keys)
         engine.dispose()
+        # What the official downloads: exactly this response, with these answers.
+        [row] = exported_rows(served_database, tmp_path)
+        assert row["channel"] == "web"
+        assert row["procedure_code"] == place.procedure_code
+        for key, value in stored_form(plan, keys).items():
+            column = "procedure_code" if key == "procedure" else key
+            assert row[column] == (value or ""), key
 
     def _answer_everything(
         self, browser: Browser, landing_url: str, plan: Plan, javascript: bool
