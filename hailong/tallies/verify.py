@@ -6,7 +6,7 @@ at a time, so a period of millions of responses needs no more memory than a smal
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -98,8 +98,19 @@ def lock_tallies(session: Session) -> None:
         )
 
 
-def rebuild(session: Session, period: Period) -> int:
-    """Recompute a period's tallies from its raw answers; returns the tally rows written."""
+def units_with_responses(session: Session, period: Period) -> int:
+    """How many units a rebuild or a check walks through: the length of its progress bar."""
+    query = select(func.count(func.distinct(Response.unit_id))).where(
+        Response.period_id == period.id, Response.status == ResponseStatus.completed
+    )
+    return session.scalar(query) or 0
+
+
+def rebuild(session: Session, period: Period, *, on_unit: Callable[[], None] | None = None) -> int:
+    """Recompute a period's tallies from its raw answers; returns the tally rows written.
+
+    `on_unit` is called once per unit done, for a progress bar.
+    """
     lock_tallies(session)
     session.execute(delete(Tally).where(Tally.period_id == period.id))
     session.execute(delete(UnitTally).where(UnitTally.period_id == period.id))
@@ -107,6 +118,8 @@ def rebuild(session: Session, period: Period) -> int:
     written = 0
     for _, batch in raw_batches(session, period):
         pending.blocks.update(batch.blocks)
+        if on_unit is not None:
+            on_unit()
         if len(pending) >= WRITE_ROWS:
             written += len(pending.tally_rows())
             pending.write(session)
