@@ -92,6 +92,8 @@ def check_command(
     differing = []
     for code in _period_codes(context, period, catalogs):
         with context.transaction() as session:
+            # Before anything is read: answers arriving meanwhile must not show on one side only.
+            verify.repeatable_read(session)
             found = period_by_code(session, code)
             assert found is not None
             typer.echo(catalogs.both(CHECKING, period=code), err=True)

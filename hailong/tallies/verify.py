@@ -183,14 +183,22 @@ def _merge(*streams: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, list[Any]
         yield unit_id, items
 
 
+def repeatable_read(session: Session) -> None:
+    """On PostgreSQL, one snapshot for the whole transaction (REPEATABLE READ).
+
+    It can only be chosen before the transaction's first statement; later it does nothing.
+    """
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def check(session: Session, period: Period) -> list[Difference]:
     """Every difference between the stored tallies and the raw answers (none: they agree).
 
     Run it in a transaction of its own: on PostgreSQL it asks for a REPEATABLE READ snapshot,
     so answers arriving meanwhile cannot show up on one side only.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    repeatable_read(session)
     differences: list[Difference] = []
     streams = (
         raw_batches(session, period),
