@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 import typer
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hailong.cli_output import OutputFormat as ListFormat
@@ -89,6 +90,7 @@ class Request:
     period: Period
     unit: Unit | None
     channels: ChannelGroup
+    parent_code: str = ""  # the unit's parent, above the printed tree
 
 
 def _request(session: Session, period: str, unit: str | None, channels: str) -> Request:
@@ -104,7 +106,10 @@ def _request(session: Session, period: str, unit: str | None, channels: str) -> 
         group = ChannelGroup(channels.strip().lower())
     except ValueError:
         raise UnknownChannelGroup() from None
-    return Request(found_period, found_unit, group)
+    parent_code = ""
+    if found_unit is not None and found_unit.parent_id is not None:
+        parent_code = session.scalar(select(Unit.code).where(Unit.id == found_unit.parent_id)) or ""
+    return Request(found_period, found_unit, group, parent_code)
 
 
 class Printer:
@@ -123,11 +128,11 @@ class Printer:
 
     # -- by unit ----------------------------------------------------------------------------
 
-    def units(self, result: IndexResult) -> None:
+    def units(self, request: Request, result: IndexResult) -> None:
         if self.output is IndexFormat.json:
             print_json(index_json(result))
             return
-        rows = tables.unit_rows(result)
+        rows = tables.unit_rows(result, request.parent_code)
         if self.output is IndexFormat.csv:
             head = ["period", "channels", "unit", "name", "level", "parent", "depth", "scope"]
             typer.echo(self._csv(result, head, [self._unit_head(result, r) for r in rows], rows))
@@ -252,7 +257,7 @@ class Printer:
             print_json(self._scope_json(result) | {"fields": fields_json(found)})
             return
         if self.output is IndexFormat.csv:
-            pairs = tables.field_rows(found)
+            pairs = tables.field_rows(found, request.parent_code)
             head = ["period", "channels", "field", "unit", "name", "level", "parent", "depth"]
             head.append("scope")
             leads = [self._field_head(result, name, row) for name, row in pairs]
@@ -261,7 +266,7 @@ class Printer:
         typer.echo(self.title(result, result.root.name))
         for item in found:
             typer.echo(self.vi(FIELD_TITLE, field=item.field or self.vi(NO_FIELD)))
-            self._unit_table(result.formula, tables.unit_rows(item.result))
+            self._unit_table(result.formula, tables.unit_rows(item.result, request.parent_code))
 
     def _field_head(self, result: IndexResult, name: str, row: tables.FigureRow) -> list[Any]:
         lead = self._unit_head(result, row)
@@ -292,7 +297,7 @@ def _print(session: Session, request: Request, by: Breakdown, printer: Printer) 
     elif by is Breakdown.field:
         printer.fields(request, result, session)
     else:
-        printer.units(result)
+        printer.units(request, result)
 
 
 def index_command(

@@ -63,9 +63,9 @@ def _node_rows(node: IndexNode, depth: int, parent: str) -> Iterator[FigureRow]:
         yield from _node_rows(child, depth + 1, code)
 
 
-def unit_rows(result: IndexResult) -> list[FigureRow]:
-    """Every unit of the result's tree, depth first, parents before children."""
-    parent = ""
+def unit_rows(result: IndexResult, parent: str = "") -> list[FigureRow]:
+    """Every unit of the result's tree, depth first, parents before children; `parent` is the
+    code of the top unit's parent, outside the tree."""
     return list(_node_rows(result.root, 0, parent))
 
 
@@ -85,8 +85,8 @@ def counter_rows(counters: Sequence[CounterIndex]) -> list[FigureRow]:
     ]
 
 
-def field_rows(fields: Sequence[FieldIndex]) -> list[tuple[str, FigureRow]]:
-    return [(f.field, row) for f in fields for row in unit_rows(f.result)]
+def field_rows(fields: Sequence[FieldIndex], parent: str = "") -> list[tuple[str, FigureRow]]:
+    return [(f.field, row) for f in fields for row in unit_rows(f.result, parent)]
 
 
 def figure_cells(row: FigureRow, formula: Formula, empty: str) -> dict[str, str]:

@@ -150,6 +150,16 @@ class TestCsv:
         assert rows[2]["B1"] == ""  # Y: nobody answered B1
         assert rows[3]["responses"] == "0" and rows[3]["sipas"] == ""
 
+    def test_a_ward_names_its_parent(self, hailong: Hailong) -> None:
+        result = hailong("index", "--period", PERIOD, "--unit", "X", "--format", "csv")
+        assert result.exit_code == 0, result.stderr
+
+        rows = parse_csv(result.stdout)
+        assert [(r["unit"], r["parent"], r["depth"], r["scope"]) for r in rows] == [
+            ("X", "P", "0", "unit")
+        ]
+        assert rows[0]["sipas"] == two_decimals(shown(expected()["X"]["sipas"]))
+
     def test_per_counter(self, hailong: Hailong) -> None:
         result = hailong(
             "index", "--period", PERIOD, "--unit", "X", "--by", "counter", "--format", "csv"
