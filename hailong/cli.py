@@ -24,6 +24,7 @@ def build_cli() -> typer.Typer:
     from hailong.procedures import cli as procedures_cli
     from hailong.questionnaires import cli as questionnaires_cli
     from hailong.responses import cli as responses_cli
+    from hailong.tallies import cli as tallies_cli
     from hailong.units import cli as units_cli
     from qr import cli as qr_cli
 
@@ -42,6 +43,8 @@ def build_cli() -> typer.Typer:
     counters_app = counters_cli.register(app)
     qr_cli.register(app, counters_app)
     responses_cli.register(app, import_app)
+    responses_cli.register_review(app)
+    tallies_cli.register(app)
     index_cli.register(app)
     telegram_cli.register(app)
     return app

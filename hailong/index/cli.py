@@ -1,7 +1,330 @@
+"""`hailong index`: the SIPAS index of a unit (or of the whole country) and everything below it.
+
+`--format json` prints the methodology page's "Index as JSON"; `table` is for people (Vietnamese
+headers, two decimals, "—" where there is no figure); `csv` is for scripts and spreadsheets.
+"""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
 import typer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hailong.cli_output import OutputFormat as ListFormat
+from hailong.cli_output import print_json, print_rows
+from hailong.cli_support import cli_context, fail
+from hailong.errors import BadInput, HailongError, NotFound
+from hailong.i18n import N_, Catalogs
+from hailong.index import tables
+from hailong.index.formula import Formula
+from hailong.index.presenting import counters_json, fields_json, index_json, warnings
+from hailong.index.service import (
+    ChannelGroup,
+    IndexResult,
+    UnknownChannelGroup,
+    compute_index,
+    index_by_counter,
+    index_by_field,
+)
+from hailong.models import Period, Unit
+from hailong.periods.service import get_by_code as period_by_code
+from hailong.units.service import get_by_code as unit_by_code
+
+
+class IndexFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class Breakdown(StrEnum):
+    unit = "unit"
+    counter = "counter"
+    field = "field"
+
+
+class UnknownPeriod(NotFound):
+    message = N_("Unknown period “{code}”.")
+
+
+class UnknownUnit(NotFound):
+    message = N_("Unknown unit code “{code}”.")
+
+
+class CountersNeedUnit(BadInput):
+    message = N_("Figures per counter are for one unit: add --unit CODE.")
+
+
+WHOLE_COUNTRY = N_("Whole country")
+TITLE = N_("SIPAS index, period {period}, {channels}: {name}")
+OFFICIAL_CHANNELS = N_("official channels")
+ALL_CHANNELS = N_("all channels")
+FIELD_TITLE = N_("Procedure field: {field}")
+NO_FIELD = N_("(no field)")
+UNIT_CODE = N_("Unit code")
+UNIT_NAME = N_("Unit name")
+OWN_FIGURES = N_("{name} (own counters)")
+COUNTER = N_("Counter")
+NO_COUNTER = N_("(no counter)")
+RESPONSES = N_("Responses")
+SIPAS = N_("SIPAS index (%)")
+CRITERION = N_("Criterion")
+ELEMENT = N_("Element")
+INDEX = N_("Index (%)")
+VALID = N_("Valid answers")
+SATISFIED = N_("Satisfied")
+WARNING_LINE = N_("{signal}: {share}% of {answered} answers say some or many")
+SIGNALS = {
+    "harassment": N_("Harassment by officials"),
+    "extra_payment": N_("Payments outside the rules"),
+}
+
+
+@dataclass(frozen=True)
+class Request:
+    period: Period
+    unit: Unit | None
+    channels: ChannelGroup
+    parent_code: str = ""  # the unit's parent, above the printed tree
+
+
+def _request(session: Session, period: str, unit: str | None, channels: str) -> Request:
+    found_period = period_by_code(session, period.strip())
+    if found_period is None:
+        raise UnknownPeriod(code=period)
+    found_unit = None
+    if unit is not None:
+        found_unit = unit_by_code(session, unit.strip())
+        if found_unit is None:
+            raise UnknownUnit(code=unit)
+    try:
+        group = ChannelGroup(channels.strip().lower())
+    except ValueError:
+        raise UnknownChannelGroup() from None
+    parent_code = ""
+    if found_unit is not None and found_unit.parent_id is not None:
+        parent_code = session.scalar(select(Unit.code).where(Unit.id == found_unit.parent_id)) or ""
+    return Request(found_period, found_unit, group, parent_code)
+
+
+class Printer:
+    """Prints one breakdown of the index in one format; headers are Vietnamese."""
+
+    def __init__(self, catalogs: Catalogs, output: IndexFormat) -> None:
+        self.catalogs = catalogs
+        self.output = output
+
+    def vi(self, message: str, **params: object) -> str:
+        text = self.catalogs.get("vi").gettext(message)
+        return text.format(**params) if params else text
+
+    def channels(self, group: ChannelGroup) -> str:
+        return self.vi(OFFICIAL_CHANNELS if group is ChannelGroup.official else ALL_CHANNELS)
+
+    # -- by unit ----------------------------------------------------------------------------
+
+    def units(self, request: Request, result: IndexResult) -> None:
+        if self.output is IndexFormat.json:
+            print_json(index_json(result))
+            return
+        rows = tables.unit_rows(result, request.parent_code)
+        if self.output is IndexFormat.csv:
+            head = ["period", "channels", "unit", "name", "level", "parent", "depth", "scope"]
+            typer.echo(self._csv(result, head, [self._unit_head(result, r) for r in rows], rows))
+            return
+        typer.echo(self.title(result, result.root.name))
+        self._unit_table(result.formula, rows)
+        self._criteria_table(result)
+
+    def _unit_head(self, result: IndexResult, row: tables.FigureRow) -> list[Any]:
+        return [
+            result.period.code,
+            result.channels.value,
+            row.code,
+            row.name,
+            row.level,
+            row.parent,
+            row.depth,
+            row.scope,
+        ]
+
+    def title(self, result: IndexResult, name: str) -> str:
+        channels = self.channels(result.channels)
+        return self.vi(TITLE, period=result.period.code, channels=channels, name=name)
+
+    def _unit_table(self, formula: Formula, rows: Sequence[tables.FigureRow]) -> None:
+        lines = []
+        for row in rows:
+            name = (
+                row.name
+                if row.scope == tables.SCOPE_SUBTREE
+                else self.vi(OWN_FIGURES, name=row.name)
+            )
+            line = {"code": row.code, "name": "  " * row.depth + name, "responses": row.responses}
+            lines.append(line | tables.figure_cells(row, formula, tables.NO_FIGURE))
+        columns = [
+            ("code", self.vi(UNIT_CODE)),
+            ("name", self.vi(UNIT_NAME)),
+            ("responses", self.vi(RESPONSES)),
+            ("sipas", self.vi(SIPAS)),
+            *((code, code) for code, _ in formula.elements),
+        ]
+        print_rows(lines, columns, ListFormat.table)
+
+    def _criteria_table(self, result: IndexResult) -> None:
+        root = result.root
+        formula = result.formula
+        lines = tables.criterion_lines(root.counts, root.figures, formula)
+        columns = [
+            ("criterion", self.vi(CRITERION)),
+            ("element", self.vi(ELEMENT)),
+            ("index", self.vi(INDEX)),
+            ("valid", self.vi(VALID)),
+            ("satisfied", self.vi(SATISFIED)),
+            *((code, code) for code in sorted(formula.scale)),
+        ]
+        print_rows(lines, columns, ListFormat.table)
+        for warning in warnings(result, root.counts):
+            signal = self.vi(SIGNALS.get(warning.key, warning.key))
+            share = tables.figure_text(warning.share)
+            typer.echo(self.vi(WARNING_LINE, signal=signal, share=share, answered=warning.answered))
+
+    def _csv(
+        self,
+        result: IndexResult,
+        head: list[str],
+        leads: Sequence[Sequence[Any]],
+        rows: Sequence[tables.FigureRow],
+    ) -> str:
+        formula = result.formula
+        figure_keys = ["sipas", *(code for code, _ in formula.elements), *formula.criteria]
+        header = [*head, "responses", *figure_keys]
+        lines = []
+        for lead, row in zip(leads, rows, strict=True):
+            cells = tables.figure_cells(row, formula, "")
+            lines.append([*lead, row.responses, *(cells[key] for key in figure_keys)])
+        return tables.csv_text(header, lines).rstrip("\n")
+
+    # -- by counter -------------------------------------------------------------------------
+
+    def counters(self, request: Request, result: IndexResult, session: Session) -> None:
+        assert request.unit is not None
+        found = index_by_counter(session, request.period, request.unit, channels=request.channels)
+        if self.output is IndexFormat.json:
+            print_json(
+                self._scope_json(result) | {"counters": counters_json(result.formula, found)}
+            )
+            return
+        rows = tables.counter_rows(found)
+        if self.output is IndexFormat.csv:
+            head = ["period", "channels", "unit", "counter_id", "counter"]
+            leads = [
+                [result.period.code, result.channels.value, request.unit.code, r.code, r.name]
+                for r in rows
+            ]
+            typer.echo(self._csv(result, head, leads, rows))
+            return
+        typer.echo(self.title(result, result.root.name))
+        lines = [
+            {"counter": r.name or self.vi(NO_COUNTER), "responses": r.responses}
+            | tables.figure_cells(r, result.formula, tables.NO_FIGURE)
+            for r in rows
+        ]
+        columns = [
+            ("counter", self.vi(COUNTER)),
+            ("responses", self.vi(RESPONSES)),
+            ("sipas", self.vi(SIPAS)),
+            *((code, code) for code, _ in result.formula.elements),
+        ]
+        print_rows(lines, columns, ListFormat.table)
+
+    # -- by procedure field -----------------------------------------------------------------
+
+    def fields(self, request: Request, result: IndexResult, session: Session) -> None:
+        found = index_by_field(
+            session,
+            request.period,
+            unit=request.unit,
+            channels=request.channels,
+            national_name=result.root.name,
+        )
+        if self.output is IndexFormat.json:
+            print_json(self._scope_json(result) | {"fields": fields_json(found)})
+            return
+        if self.output is IndexFormat.csv:
+            pairs = tables.field_rows(found, request.parent_code)
+            head = ["period", "channels", "field", "unit", "name", "level", "parent", "depth"]
+            head.append("scope")
+            leads = [self._field_head(result, name, row) for name, row in pairs]
+            typer.echo(self._csv(result, head, leads, [row for _, row in pairs]))
+            return
+        typer.echo(self.title(result, result.root.name))
+        for item in found:
+            typer.echo(self.vi(FIELD_TITLE, field=item.field or self.vi(NO_FIELD)))
+            self._unit_table(result.formula, tables.unit_rows(item.result, request.parent_code))
+
+    def _field_head(self, result: IndexResult, name: str, row: tables.FigureRow) -> list[Any]:
+        lead = self._unit_head(result, row)
+        return [*lead[:2], name, *lead[2:]]
+
+    def _scope_json(self, result: IndexResult) -> dict[str, Any]:
+        unit = result.root.unit
+        return {
+            "period": result.period.code,
+            "unit": None if unit is None else unit.code,
+            "name": result.root.name,
+            "channels": result.channels.value,
+        }
+
+
+def _print(session: Session, request: Request, by: Breakdown, printer: Printer) -> None:
+    if by is Breakdown.counter and request.unit is None:
+        raise CountersNeedUnit()
+    result = compute_index(
+        session,
+        request.period,
+        unit=request.unit,
+        channels=request.channels,
+        national_name=printer.vi(WHOLE_COUNTRY),
+    )
+    if by is Breakdown.counter:
+        printer.counters(request, result, session)
+    elif by is Breakdown.field:
+        printer.fields(request, result, session)
+    else:
+        printer.units(request, result)
+
+
+def index_command(
+    ctx: typer.Context,
+    period: str = typer.Option(..., "--period", help="Period code, e.g. 2026."),
+    unit: str | None = typer.Option(
+        None, "--unit", help="A unit code: it and everything below it. Default: the whole country."
+    ),
+    channels: str = typer.Option(
+        ChannelGroup.official.value, "--channels", help="official (the period's) or all."
+    ),
+    output: IndexFormat = typer.Option(
+        IndexFormat.table, "--format", help="table for people, json or csv for scripts."
+    ),
+    by: Breakdown = typer.Option(
+        Breakdown.unit, "--by", help="unit (the tree), counter (of --unit) or field (lĩnh vực)."
+    ),
+) -> None:
+    """The SIPAS index computed by the methodology's formula, from the tallies."""
+    catalogs = Catalogs("reports")
+    try:
+        with cli_context(ctx).transaction() as session:
+            request = _request(session, period, unit, channels)
+            _print(session, request, by, Printer(catalogs, output))
+    except HailongError as error:
+        raise fail(catalogs.both(error.message, **error.params)) from None
 
 
 def register(app: typer.Typer) -> None:
-    """Registers this module's `hailong` subcommands. (Being built.)"""
+    app.command("index")(index_command)

@@ -8,7 +8,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, cast, func, literal, null, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    String,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from hailong.index.formula import UnitCounts
@@ -130,7 +141,8 @@ def _tally_filters(table: Any, selection: Selection) -> list[ColumnElement[bool]
 def _summed_slots(
     table: Any, group: Sequence[Any], selection: Selection, slot_count: int
 ) -> Select[Any]:
-    slots = [func.sum(table.c[name]) for name in SLOT_COLUMNS[:slot_count]]
+    # PostgreSQL's sum(bigint) is numeric, which arrives as Decimal: cast back to whole numbers.
+    slots = [cast(func.sum(table.c[name]), BigInteger) for name in SLOT_COLUMNS[:slot_count]]
     keys = [table.c.questionnaire_id, table.c.question_key, table.c.part]
     return (
         select(*group, *keys, *slots)

@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from hailong.cli_support import cli_context, fail
+from hailong.errors import HailongError
 from hailong.i18n import N_, Catalogs
 from hailong.periods.service import get_by_code as period_by_code
 from hailong.responses.exporting import (
@@ -18,6 +19,7 @@ from hailong.responses.exporting import (
     write_responses_xlsx,
 )
 from hailong.responses.importing import RowProblem, describe, import_responses
+from hailong.responses.service import review
 from hailong.units.service import get_by_code as unit_by_code
 
 
@@ -117,3 +119,42 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
                 skipped=result.skipped,
             )
         )
+
+
+REVIEWED = N_("Response {public_id} is now {state}.")
+REVIEW_STATES = {
+    "pending": N_("pending (counted until an official decides)"),
+    "approved": N_("approved (counted)"),
+    "rejected": N_("rejected (left out of the index)"),
+}
+
+
+def review_command(
+    ctx: typer.Context,
+    public_id: str = typer.Option(..., "--id", help="The response's public id."),
+    state: str = typer.Option(..., "--state", help="approved, rejected or pending."),
+) -> None:
+    """Approve or reject a response; a rejected one is left out of the index."""
+    catalogs = Catalogs("reports")
+    try:
+        with cli_context(ctx).transaction() as session:
+            decided = review(session, public_id=public_id, state=state).review_state
+    except HailongError as error:
+        messages = Catalogs("messages")
+        raise fail(messages.both(error.message, **error.params)) from None
+    typer.echo(_reviewed(catalogs, public_id.strip(), decided))
+
+
+def _reviewed(catalogs: Catalogs, public_id: str, state: str) -> str:
+    """Vietnamese first, English second, each with the state in its own language."""
+    lines = []
+    for language in ("vi", "en"):
+        label = catalogs.gettext(language, REVIEW_STATES.get(state, state))
+        lines.append(catalogs.gettext(language, REVIEWED).format(public_id=public_id, state=label))
+    return " / ".join(lines)
+
+
+def register_review(app: typer.Typer) -> None:
+    responses_app = typer.Typer(no_args_is_help=True, help="Responses: officials' review.")
+    app.add_typer(responses_app, name="responses")
+    responses_app.command("review")(review_command)

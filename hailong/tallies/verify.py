@@ -6,7 +6,7 @@ at a time, so a period of millions of responses needs no more memory than a smal
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -98,8 +98,19 @@ def lock_tallies(session: Session) -> None:
         )
 
 
-def rebuild(session: Session, period: Period) -> int:
-    """Recompute a period's tallies from its raw answers; returns the tally rows written."""
+def units_with_responses(session: Session, period: Period) -> int:
+    """How many units a rebuild or a check walks through: the length of its progress bar."""
+    query = select(func.count(func.distinct(Response.unit_id))).where(
+        Response.period_id == period.id, Response.status == ResponseStatus.completed
+    )
+    return session.scalar(query) or 0
+
+
+def rebuild(session: Session, period: Period, *, on_unit: Callable[[], None] | None = None) -> int:
+    """Recompute a period's tallies from its raw answers; returns the tally rows written.
+
+    `on_unit` is called once per unit done, for a progress bar.
+    """
     lock_tallies(session)
     session.execute(delete(Tally).where(Tally.period_id == period.id))
     session.execute(delete(UnitTally).where(UnitTally.period_id == period.id))
@@ -107,6 +118,8 @@ def rebuild(session: Session, period: Period) -> int:
     written = 0
     for _, batch in raw_batches(session, period):
         pending.blocks.update(batch.blocks)
+        if on_unit is not None:
+            on_unit()
         if len(pending) >= WRITE_ROWS:
             written += len(pending.tally_rows())
             pending.write(session)
@@ -170,14 +183,22 @@ def _merge(*streams: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, list[Any]
         yield unit_id, items
 
 
+def repeatable_read(session: Session) -> None:
+    """On PostgreSQL, one snapshot for the whole transaction (REPEATABLE READ).
+
+    It can only be chosen before the transaction's first statement; later it does nothing.
+    """
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def check(session: Session, period: Period) -> list[Difference]:
     """Every difference between the stored tallies and the raw answers (none: they agree).
 
     Run it in a transaction of its own: on PostgreSQL it asks for a REPEATABLE READ snapshot,
     so answers arriving meanwhile cannot show up on one side only.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    repeatable_read(session)
     differences: list[Difference] = []
     streams = (
         raw_batches(session, period),

@@ -1,0 +1,127 @@
+"""`hailong tallies rebuild|check`: the tallies recomputed from, or compared with, raw answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import typer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hailong.cli_output import progress_bar
+from hailong.cli_support import CliContext, cli_context, fail
+from hailong.i18n import N_, Catalogs
+from hailong.models import Period, Unit
+from hailong.periods.service import get_by_code as period_by_code
+from hailong.tallies import verify
+from hailong.tallies.service import TALLY_KEYS, UNIT_TALLY_KEYS
+
+UNKNOWN_PERIOD = N_("Unknown period “{code}”.")
+NO_PERIODS = N_("There are no periods yet: nothing to do.")
+REBUILDING = N_("Rebuilding the tallies of period {period}")
+REBUILT = N_("Period {period}: tallies rebuilt from the raw answers ({rows} tally rows).")
+CHECKING = N_("Checking the tallies of period {period}")
+AGREE = N_("Period {period}: the tallies agree with the raw answers.")
+DIFFER = N_("Period {period}: {count} tally rows differ from the raw answers.")
+DIFFERENCE = N_("{table}: {key}: the raw answers give {expected}, the table holds {found}.")
+REPAIR = N_("Run `hailong tallies rebuild --period {period}` to repair them.")
+
+
+def _periods(session: Session, code: str | None, catalogs: Catalogs) -> list[Period]:
+    if code is not None:
+        period = period_by_code(session, code.strip())
+        if period is None:
+            raise fail(catalogs.both(UNKNOWN_PERIOD, code=code))
+        return [period]
+    periods = list(session.scalars(select(Period).order_by(Period.start_date, Period.code)))
+    if not periods:
+        typer.echo(catalogs.both(NO_PERIODS), err=True)
+    return periods
+
+
+def _period_codes(context: CliContext, code: str | None, catalogs: Catalogs) -> list[str]:
+    with context.transaction() as session:
+        return [period.code for period in _periods(session, code, catalogs)]
+
+
+def rebuild_command(
+    ctx: typer.Context,
+    period: str | None = typer.Option(None, "--period", help="Period code; default: every one."),
+) -> None:
+    """Recompute the tallies from the raw answers (one transaction per period)."""
+    catalogs = Catalogs("reports")
+    context = cli_context(ctx)
+    for code in _period_codes(context, period, catalogs):
+        with context.transaction() as session:
+            found = period_by_code(session, code)
+            assert found is not None
+            typer.echo(catalogs.both(REBUILDING, period=code), err=True)
+            total = verify.units_with_responses(session, found)
+            with progress_bar(catalogs.both(REBUILDING, period=code), total) as advance:
+                rows = verify.rebuild(session, found, on_unit=advance)
+        typer.echo(catalogs.both(REBUILT, period=code, rows=rows))
+
+
+def _key_text(session: Session, table: str, key: tuple[Any, ...]) -> str:
+    """A tally row's key for people: column=value, with the unit's code for its id."""
+    names = TALLY_KEYS if table == "tally" else UNIT_TALLY_KEYS
+    parts = []
+    for name, value in zip(names, key, strict=True):
+        if name == "period_id":
+            continue
+        if name == "unit_id":
+            code = session.scalar(select(Unit.code).where(Unit.id == value))
+            parts.append(f"unit={code or value}")
+        else:
+            parts.append(f"{name}={value!r}" if isinstance(value, str) else f"{name}={value}")
+    return ", ".join(parts)
+
+
+def _slots_text(slots: Iterable[int]) -> str:
+    return "[" + " ".join(str(n) for n in slots) + "]"
+
+
+def check_command(
+    ctx: typer.Context,
+    period: str | None = typer.Option(None, "--period", help="Period code; default: every one."),
+) -> None:
+    """Compare the tallies with the raw answers: exit 0 when they agree, 1 listing differences."""
+    catalogs = Catalogs("reports")
+    context = cli_context(ctx)
+    differing = []
+    for code in _period_codes(context, period, catalogs):
+        with context.transaction() as session:
+            # Before anything is read: answers arriving meanwhile must not show on one side only.
+            verify.repeatable_read(session)
+            found = period_by_code(session, code)
+            assert found is not None
+            typer.echo(catalogs.both(CHECKING, period=code), err=True)
+            differences = verify.check(session, found)
+            for difference in differences:
+                line = catalogs.both(
+                    DIFFERENCE,
+                    table=difference.table,
+                    key=_key_text(session, difference.table, difference.key),
+                    expected=_slots_text(difference.expected),
+                    found=_slots_text(difference.found),
+                )
+                typer.echo(line)
+        if differences:
+            differing.append(code)
+            typer.echo(catalogs.both(DIFFER, period=code, count=len(differences)))
+            typer.echo(catalogs.both(REPAIR, period=code))
+        else:
+            typer.echo(catalogs.both(AGREE, period=code))
+    if differing:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    tallies_app = typer.Typer(
+        no_args_is_help=True,
+        help="The answer counts behind the index: rebuild them, or check them against the answers.",
+    )
+    app.add_typer(tallies_app, name="tallies")
+    tallies_app.command("rebuild")(rebuild_command)
+    tallies_app.command("check")(check_command)

@@ -1,0 +1,158 @@
+"""`hailong tallies check` and `hailong tallies rebuild` after a mixed workload."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from hailong.index.presenting import index_json
+from hailong.index.service import compute_index
+from hailong.models import Period
+from hailong.periods.service import get_by_code
+from hailong.units.service import get_by_code as unit_by_code
+from tests.admin.conftest import Hailong
+from tests.factories import make_period
+from tests.tallies.workload import PERIOD, completed_responses, mixed_workload, tally_rows
+
+
+def both_sources(session: Session, period: Period) -> tuple[dict[str, object], dict[str, object]]:
+    return (
+        index_json(compute_index(session, period, channels="all", source="tallies")),
+        index_json(compute_index(session, period, channels="all", source="answers")),
+    )
+
+
+def period_2026(session: Session) -> Period:
+    period = get_by_code(session, PERIOD)
+    assert period is not None
+    return period
+
+
+def corrupt(engine: Engine, statement: str, **params: object) -> int:
+    """Change tally rows behind the services' back, as a bad script or a bug would."""
+    with engine.begin() as connection:
+        changed = connection.execute(text(statement), params).rowcount
+    assert changed > 0
+    return changed
+
+
+class TestCheck:
+    def test_agrees_after_a_mixed_workload(
+        self, hailong: Hailong, sessions: sessionmaker[Session], write_csv: Callable[..., Path]
+    ) -> None:
+        workload = mixed_workload(sessions, hailong, write_csv)
+
+        result = hailong("tallies", "check", "--period", PERIOD)
+
+        assert result.exit_code == 0, result.stdout + result.stderr
+        assert "Đợt 2026: bảng đếm khớp với các câu trả lời gốc." in result.stdout
+        with sessions() as session:
+            from_tallies, from_answers = both_sources(session, period_2026(session))
+            assert from_tallies == from_answers
+            # 14 online, 6 on paper; one rejected and still rejected (ids[0], ids[3]).
+            assert completed_responses(session) == 14 + workload.paper_forms
+            assert from_tallies["responses"] == 14 + workload.paper_forms - 2
+
+    def test_reports_a_corrupted_row_and_rebuild_repairs_it(
+        self,
+        hailong: Hailong,
+        sessions: sessionmaker[Session],
+        engine: Engine,
+        write_csv: Callable[..., Path],
+    ) -> None:
+        mixed_workload(sessions, hailong, write_csv)
+        with sessions() as session:
+            before = tally_rows(session)
+            unit_x = unit_by_code(session, "X")
+            assert unit_x is not None
+            x_id = unit_x.id
+        changed = corrupt(
+            engine,
+            "UPDATE tally SET n0 = n0 + 2 WHERE unit_id = :unit AND question_key = 'A1'",
+            unit=x_id,
+        )
+
+        result = hailong("tallies", "check", "--period", PERIOD)
+
+        assert result.exit_code == 1
+        assert f"Đợt 2026: có {changed} dòng đếm không khớp" in result.stdout
+        lines = [line for line in result.stdout.splitlines() if line.startswith("tally:")]
+        assert len(lines) == changed
+        assert all("unit=X" in line and "question_key='A1'" in line for line in lines)
+        assert "hailong tallies rebuild --period 2026" in result.stdout
+
+        rebuilt = hailong("tallies", "rebuild", "--period", PERIOD)
+        assert rebuilt.exit_code == 0, rebuilt.stderr
+        assert "Đang tính lại bảng đếm của đợt 2026" in rebuilt.stderr
+        assert "Đợt 2026: đã tính lại bảng đếm" in rebuilt.stdout
+        assert hailong("tallies", "check", "--period", PERIOD).exit_code == 0
+        with sessions() as session:
+            assert tally_rows(session) == before
+
+    def test_a_corrupted_index_table_shows_in_the_index_until_rebuilt(
+        self,
+        hailong: Hailong,
+        sessions: sessionmaker[Session],
+        engine: Engine,
+        write_csv: Callable[..., Path],
+    ) -> None:
+        mixed_workload(sessions, hailong, write_csv)
+        corrupt(engine, "UPDATE unit_tally SET n4 = n4 + 5 WHERE question_key = 'B2'")
+        corrupt(engine, "DELETE FROM tally WHERE question_key = 'C1'")
+        with sessions() as session:
+            from_tallies, from_answers = both_sources(session, period_2026(session))
+            assert from_tallies != from_answers
+
+        checked = hailong("tallies", "check")
+        assert checked.exit_code == 1
+        assert "unit_tally:" in checked.stdout and "question_key='B2'" in checked.stdout
+        assert "question_key='C1'" in checked.stdout
+
+        assert hailong("tallies", "rebuild").exit_code == 0
+        assert hailong("tallies", "check").exit_code == 0
+        with sessions() as session:
+            from_tallies, from_answers = both_sources(session, period_2026(session))
+            assert from_tallies == from_answers
+
+    def test_checks_every_period_and_names_the_one_that_differs(
+        self,
+        hailong: Hailong,
+        sessions: sessionmaker[Session],
+        engine: Engine,
+        write_csv: Callable[..., Path],
+    ) -> None:
+        mixed_workload(sessions, hailong, write_csv)
+        with sessions.begin() as session:
+            make_period(session, code="2025-old")
+        corrupt(engine, "UPDATE tally SET n1 = n1 + 1 WHERE question_key = 'harassment'")
+
+        result = hailong("tallies", "check")
+
+        assert result.exit_code == 1
+        assert "Đợt 2025-old: bảng đếm khớp với các câu trả lời gốc." in result.stdout
+        assert "Đợt 2026: có" in result.stdout
+
+
+class TestRebuild:
+    def test_a_sound_database_is_left_as_it_was(
+        self, hailong: Hailong, sessions: sessionmaker[Session], write_csv: Callable[..., Path]
+    ) -> None:
+        mixed_workload(sessions, hailong, write_csv)
+        with sessions() as session:
+            before = tally_rows(session)
+
+        result = hailong("tallies", "rebuild")
+
+        assert result.exit_code == 0, result.stderr
+        with sessions() as session:
+            assert tally_rows(session) == before
+
+    def test_unknown_period_is_refused_politely(self, hailong: Hailong) -> None:
+        for command in ("rebuild", "check"):
+            result = hailong("tallies", command, "--period", "1999")
+            assert result.exit_code != 0
+            assert "Không có đợt khảo sát “1999”" in result.stderr
+            assert "Traceback" not in result.stderr
