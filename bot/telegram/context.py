@@ -62,8 +62,10 @@ class UpdateContext:
             return await asyncio.to_thread(self._transact, work)
         except HailongError as error:
             # An unknown code, a closed period...: polite words, nothing stored.
-            text = rendering.refusal_text(error, self.turn.gettext())
+            text = rendering.refusal_in_both(error, self.turn.catalogs)
             if tapped:
+                if len(text) > rendering.ALERT_CHARS:
+                    text = rendering.refusal_text(error, self.turn.gettext())
                 return Reply(notice=text, alert=True, keep=False)
             return Reply(message=Screen(text), keep=False)
         except SQLAlchemyError as error:

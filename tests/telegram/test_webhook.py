@@ -136,7 +136,7 @@ class TestReplyInTheResponse:
     ) -> None:
         chat.send(f"/start {start_payload(office.token)}")
         asked = chat.last
-        chat.tap("Có")
+        chat.tap("Đã nhận")
         # Made by the app after its commit: the toast and the edit; the next question came back
         # in the webhook's response and was sent by "Telegram".
         assert [c["callback_query_id"] for c in telegram_api.calls_of("answerCallbackQuery")]
