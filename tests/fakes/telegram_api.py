@@ -74,6 +74,8 @@ class FakeTelegramAPI:
     calls: list[Call] = field(default_factory=list)
     messages: dict[tuple[int, int], ChatMessage] = field(default_factory=dict)
     webhook: dict[str, Any] = field(default_factory=dict)
+    # Methods to refuse with a 400, as Telegram does for a message it can no longer edit.
+    refuse: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -170,6 +172,8 @@ class FakeTelegramAPI:
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return _error(404, "Not Found")
+        if method in self.refuse:
+            return _error(400, "Bad Request: message can't be edited")
         try:
             result = await handler(params)
         except ApiError as error:

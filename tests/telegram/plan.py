@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from qr.tokens import start_payload
-from tests.telegram.chat import Chat
+from survey_flows import Questionnaire
+from tests.telegram.chat import Chat, answer
 from tests.telegram.conftest import Office
 
 # Every kind of question: yes/no, procedure, the scale, a skipped criterion, element E after
@@ -45,3 +46,19 @@ PLAN: dict[str, str | None] = {
 def start(chat: Chat, office: Office) -> None:
     """Tap the landing page's Telegram link: Telegram sends `/start <payload>`."""
     chat.send(f"/start {start_payload(office.token)}")
+
+
+def answer_until(chat: Chat, questionnaire: Questionnaire, office: Office, stop: str) -> None:
+    """Answer PLAN's questions in order, up to (not including) the question `stop`."""
+    for key, value in PLAN.items():
+        if key == stop:
+            return
+        answer(chat, questionnaire.question(key), value, procedure_names=office.procedures)
+    raise AssertionError(f"{stop} is not in the plan")
+
+
+def answer_from(chat: Chat, questionnaire: Questionnaire, office: Office, first: str) -> None:
+    """Answer PLAN's questions from `first` to the end."""
+    keys = list(PLAN)
+    for key in keys[keys.index(first) :]:
+        answer(chat, questionnaire.question(key), PLAN[key], procedure_names=office.procedures)

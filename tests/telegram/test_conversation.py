@@ -33,7 +33,7 @@ from tests.telegram.chat import (
     option_label,
 )
 from tests.telegram.conftest import Office, only_response, row_counts, seed_office, stored_answers
-from tests.telegram.plan import PLAN, start
+from tests.telegram.plan import PLAN, answer_until, start
 
 BOT = Catalogs("bot")
 
@@ -41,15 +41,6 @@ BOT = Catalogs("bot")
 def said(text: str, language: str = "vi") -> str:
     """What the bot says for an English msgid, in the citizen's language."""
     return BOT.gettext(language, text)
-
-
-def answer_until(chat: Chat, questionnaire: Questionnaire, office: Office, stop: str) -> None:
-    """Answer PLAN's questions in order, up to (not including) the question `stop`."""
-    for key, value in PLAN.items():
-        if key == stop:
-            return
-        answer(chat, questionnaire.question(key), value, procedure_names=office.procedures)
-    raise AssertionError(f"{stop} is not in the plan")
 
 
 def message_by_id(chat: Chat, message_id: int) -> ChatMessage:
