@@ -63,9 +63,12 @@ class TestRedisDown:
         engine: Engine,
         questionnaire: Questionnaire,
         redis_url: str,
+        redis_prefix: str,
     ) -> None:
         updates = Updates()
-        with_redis = telegram_settings.model_copy(update={"redis_url": redis_url})
+        with_redis = telegram_settings.model_copy(
+            update={"redis_url": redis_url, "redis_prefix": redis_prefix}
+        )
         with TestClient(create_app(with_redis)) as first:
             chat = phone(telegram_api, first, updates)
             start(chat, office)
