@@ -131,7 +131,7 @@ class TestReplyInTheResponse:
         assert body["reply_markup"]["inline_keyboard"]
         assert len(telegram_api.calls) == calls_before
 
-    def test_a_tap_answers_the_button_and_edits_the_question_before_the_reply(
+    def test_a_tap_answers_the_button_edits_the_question_and_returns_the_next_one(
         self, chat: Chat, office: Office, telegram_api: FakeTelegramAPI
     ) -> None:
         chat.send(f"/start {start_payload(office.token)}")
