@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from hailong.db import dialect_insert
 from hailong.errors import HailongError
 from hailong.i18n import N_
-from hailong.models import Answer, InboundEvent, Period, Response, ResponseStatus
+from hailong.models import Answer, ChatLanguage, InboundEvent, Period, Response, ResponseStatus
 from hailong.models.base import utcnow
 from hailong.questionnaires.service import questionnaire_by_id
 from hailong.tallies import service as tallies
@@ -177,3 +177,26 @@ def record_event(session: Session, *, channel: str, event_id: str) -> bool:
         .returning(InboundEvent.__table__.c.id)
     )
     return session.execute(statement).first() is not None
+
+
+def preferred_language(session: Session, *, channel: str, respondent_ref: str) -> str | None:
+    """The language a chat respondent chose last, if they ever chose one."""
+    return session.scalar(
+        select(ChatLanguage.language).where(
+            ChatLanguage.channel == channel, ChatLanguage.respondent_ref == respondent_ref
+        )
+    )
+
+
+def remember_language(
+    session: Session, *, channel: str, respondent_ref: str, language: str
+) -> None:
+    """Keep a chat respondent's choice of language for their next survey too."""
+    statement = dialect_insert(session, ChatLanguage.__table__).values(
+        channel=channel, respondent_ref=respondent_ref, language=language, updated_at=utcnow()
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["channel", "respondent_ref"],
+        set_={"language": statement.excluded.language, "updated_at": statement.excluded.updated_at},
+    )
+    session.execute(statement)

@@ -6,12 +6,12 @@ import itertools
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.telegram import rendering
 from hailong.i18n import Catalogs
-from hailong.models import ResponseStatus
+from hailong.models import Base, ResponseStatus
 from qr.tokens import start_payload
 from survey_flows import (
     NO,
@@ -41,6 +41,12 @@ BOT = Catalogs("bot")
 def said(text: str, language: str = "vi") -> str:
     """What the bot says for an English msgid, in the citizen's language."""
     return BOT.gettext(language, text)
+
+
+def every_value(engine: Engine, table: str) -> list[str]:
+    with engine.connect() as connection:
+        rows = connection.execute(select(Base.metadata.tables[table]))
+        return [str(value) for row in rows for value in row]
 
 
 def message_by_id(chat: Chat, message_id: int) -> ChatMessage:
@@ -185,6 +191,21 @@ class TestLanguage:
         assert question.text.vi in chat.last.text and "Câu 1/" in chat.last.text
         assert labels(chat.last) == [option_label(question, YES), option_label(question, NO)]
         assert only_response(engine).language == "vi"
+
+    def test_a_language_chosen_before_the_survey_is_kept_for_it(
+        self, chat: Chat, office: Office, engine: Engine, questionnaire: Questionnaire
+    ) -> None:
+        chat.send("/start")
+        chat.send("/ngonngu")
+        assert chat.last.text.startswith("From now on the survey is in English.")
+
+        chat.send(office.short_code)
+
+        assert only_response(engine).language == "en"
+        assert questionnaire.question("received_result").text.en in chat.last.text
+        assert "Question 1/" in chat.last.text
+        stored = every_value(engine, "chat_language")
+        assert stored and str(chat.user.id) not in " ".join(stored)
 
     @pytest.mark.parametrize(
         ("language_code", "expected"),
