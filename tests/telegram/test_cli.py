@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from typer.testing import CliRunner, Result
@@ -14,9 +16,10 @@ from hailong.app import create_app
 from hailong.cli import build_cli
 from hailong.settings import Settings
 from qr.tokens import start_payload
+from tests.admin.test_demo import SURVEY_URL, Output
 from tests.conftest import TEST_SECRET
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.infra.processes import clean_environment, start_hailong, stop
+from tests.infra.processes import clean_environment, free_port, start_hailong, stop
 from tests.telegram.chat import TOKEN, WEBHOOK_SECRET, TelegramUser, Updates, webhook_headers
 from tests.telegram.conftest import Office, only_response, telegram_settings_for
 
@@ -131,3 +134,39 @@ class TestPoll:
         response = only_response(engine)
         assert (response.channel, response.counter_id) == ("telegram", office.counter_id)
         assert str(user.id) not in output
+
+
+@pytest.mark.slow
+class TestDemo:
+    def test_the_demo_links_to_the_bot_and_answers_its_webhook(
+        self, sqlite_url: str, telegram_api: FakeTelegramAPI, tmp_path: Path
+    ) -> None:
+        env = telegram_env(sqlite_url, telegram_api, HAILONG_TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET)
+        del env["HAILONG_SECRET_KEY"], env["HAILONG_BASE_URL"]  # the demo makes and keeps its own
+        port = free_port()
+        process = start_hailong(
+            "demo", "--port", str(port), env=clean_environment(**env), cwd=tmp_path
+        )
+        try:
+            output = Output(process)
+            survey_url = output.wait_for(SURVEY_URL).group(1)
+            output.wait_for(r"Uvicorn running|Application startup complete")
+            token = survey_url.rsplit("/q/", 1)[1]
+            landing = httpx.get(survey_url, timeout=10)
+            user = TelegramUser(id=6060)
+            update = Updates().message(user, f"/start {start_payload(token)}")
+            reply = httpx.post(
+                f"http://127.0.0.1:{port}{WEBHOOK_PATH}",
+                json=update,
+                headers=webhook_headers(),
+                timeout=10,
+            )
+        finally:
+            stop(process)
+
+        link = f"https://t.me/{telegram_api.username}?start={start_payload(token)}"
+        assert f'href="{link}"' in landing.text
+        assert reply.status_code == 200
+        body = reply.json()
+        assert (body["method"], body["chat_id"]) == ("sendMessage", user.id)
+        assert "Câu 1/" in body["text"]
