@@ -5,16 +5,25 @@ from __future__ import annotations
 import copy
 from datetime import timedelta
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.telegram.factory import WEBHOOK_PATH
 from hailong.counters import service as counters
 from hailong.i18n import Catalogs
 from hailong.models import Counter
 from hailong.periods.service import today_in_vietnam
 from qr.tokens import SHORT_CODE_ALPHABET, start_payload
 from survey_flows import YES, Questionnaire
-from tests.telegram.chat import Chat, Telegram, TelegramUser, option_label
+from tests.telegram.chat import (
+    Chat,
+    Telegram,
+    TelegramUser,
+    Updates,
+    option_label,
+    webhook_headers,
+)
 from tests.telegram.conftest import Office, row_counts, seed_office
 from tests.telegram.plan import start
 
@@ -190,4 +199,18 @@ class TestShortCode:
         chat.send(office.short_code)
 
         assert_vietnamese_then_english(chat.last.text, REPLACED)
+        assert watched(engine) == counts
+
+
+class TestOtherChats:
+    def test_a_group_chat_gets_no_survey_and_nothing_is_stored(
+        self, client: TestClient, office: Office, user: TelegramUser, engine: Engine
+    ) -> None:
+        update = Updates().message(user, f"/start {start_payload(office.token)}")
+        update["message"]["chat"] = {"id": -100123456, "type": "group", "title": "Tổ dân phố 3"}
+        counts = watched(engine)
+
+        reply = client.post(WEBHOOK_PATH, json=update, headers=webhook_headers())
+
+        assert (reply.status_code, reply.json()) == (200, {})
         assert watched(engine) == counts
