@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -94,13 +95,24 @@ class TestOldButtons:
         assert watched(engine) == counts
         assert len(chat.messages()) == sent
 
+    @pytest.mark.parametrize(
+        "data",
+        [
+            "not-one-of-ours",
+            "a:1:received_result",  # a field short
+            "a:one:received_result:yes",  # not a response id
+            "a:1:received_result:maybe",  # not a choice of this question
+            "m:1:received_result:3:0",  # a multiple-choice toggle on a yes/no question
+            "p:1:received_result:2",  # a page of a question without pages
+        ],
+    )
     def test_a_button_that_no_layout_of_ours_sends_is_answered_and_ignored(
-        self, chat: Chat, office: Office, engine: Engine
+        self, chat: Chat, office: Office, engine: Engine, data: str
     ) -> None:
         start(chat, office)
         counts = watched(engine)
 
-        chat.tap_data(chat.last, "not-one-of-ours")
+        chat.tap_data(chat.last, data)
 
         assert last_reply(chat)["method"] == "answerCallbackQuery"
         assert watched(engine) == counts
