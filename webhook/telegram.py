@@ -21,8 +21,9 @@ from aiogram.types import Update
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
+from starlette.background import BackgroundTask
 
-from bot.telegram.context import UpdateFailed
+from bot.telegram.context import DEFERRED_CALLS, UpdateFailed, call_all
 from bot.telegram.factory import WEBHOOK_PATH, create_bot, create_dispatcher, webhook_secret
 from hailong.errors import HailongError
 
@@ -109,12 +110,18 @@ def telegram_router(context: AppContext) -> APIRouter:
             update = Update.model_validate_json(body, context={"bot": bot})
         except ValidationError:
             return _refusal(400, "Bad Request: not a Telegram update")
+        deferred: list[TelegramMethod[Any]] = []
+        handed: dict[str, Any] = {DEFERRED_CALLS: deferred}
         try:
-            method: TelegramMethod[Any] | None = await dispatcher.feed_webhook_update(bot, update)
+            method: TelegramMethod[Any] | None = await dispatcher.feed_webhook_update(
+                bot, update, **handed
+            )
         except UpdateFailed:
             return _refusal(503, "Service Unavailable")
+        # Made after the response is sent (the answer is committed already).
+        after = BackgroundTask(call_all, bot, deferred) if deferred else None
         if method is None:
-            return JSONResponse({})
-        return JSONResponse(webhook_reply(bot, method))
+            return JSONResponse({}, background=after)
+        return JSONResponse(webhook_reply(bot, method), background=after)
 
     return router

@@ -3,8 +3,10 @@
 A middleware gives every handler an UpdateContext. Its `transact` runs the conversation in a
 worker thread (the storage layer is synchronous) inside one transaction that also records the
 update_id: a repeated delivery finds the record and changes nothing. The transaction commits
-before any call to Telegram is made; the last call goes back in the webhook's HTTP response
-(or, when polling, is made by aiogram), the others are made right before it.
+before any call to Telegram is made. The main call (the next question) goes back in the
+webhook's HTTP response; the others (the tap's toast, the edit of the tapped message) are made
+by the webhook once that response is sent. When polling, aiogram makes the main call and the
+others are made just before it.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 Work = Callable[[Session, Turn], Reply]
 Method = TelegramMethod[Any]
+# Handed in by the webhook: a list the calls go into instead of being made at once.
+DEFERRED_CALLS = "telegram_deferred_calls"
 
 
 class UpdateFailed(Exception):
@@ -62,8 +66,10 @@ class UpdateContext:
             return await asyncio.to_thread(self._transact, work)
         except HailongError as error:
             # An unknown code, a closed period...: polite words, nothing stored.
-            text = rendering.refusal_text(error, self.turn.gettext())
+            text = rendering.refusal_in_both(error, self.turn.catalogs)
             if tapped:
+                if len(text) > rendering.ALERT_CHARS:
+                    text = rendering.refusal_text(error, self.turn.gettext())
                 return Reply(notice=text, alert=True, keep=False)
             return Reply(message=Screen(text), keep=False)
         except SQLAlchemyError as error:
@@ -129,9 +135,8 @@ class UpdateContext:
         return methods[-1]
 
     async def send_later(self, bot: Bot) -> None:
-        if self.later:
-            await asyncio.gather(*(_call(bot, method) for method in self.later))
-            self.later.clear()
+        methods, self.later = self.later, []
+        await call_all(bot, methods)
 
 
 def _send(chat_id: int, screen: Screen) -> SendMessage:
@@ -178,5 +183,18 @@ class UpdateContextMiddleware(BaseMiddleware):
         )
         data["update_context"] = context
         result = await handler(event, data)
-        await context.send_later(data["bot"])
+        deferred: list[Method] | None = data.get(DEFERRED_CALLS)
+        if deferred is not None:
+            # The webhook makes them after its response is sent: the next question does not
+            # wait for the toast and the edit.
+            deferred.extend(context.later)
+            context.later.clear()
+        else:
+            await context.send_later(data["bot"])
         return result
+
+
+async def call_all(bot: Bot, methods: list[Method]) -> None:
+    """Make the calls an update left for after its reply; a failed one is only logged."""
+    if methods:
+        await asyncio.gather(*(_call(bot, method) for method in methods))

@@ -95,7 +95,8 @@ def start_plain(session: Session, turn: Turn) -> Reply:
             message=rendering.question_screen(asked, _, lead=rendering.welcome_back(_)),
             keep=False,
         )
-    return Reply(message=Screen(rendering.ask_for_code(turn.gettext())), keep=False)
+    _ = turn.gettext(_citizen_language(session, turn))
+    return Reply(message=Screen(rendering.ask_for_code(_)), keep=False)
 
 
 def _begin(session: Session, turn: Turn, access: counters.CounterAccess) -> Reply:
@@ -109,7 +110,7 @@ def _begin(session: Session, turn: Turn, access: counters.CounterAccess) -> Repl
     ):
         _ = turn.gettext(existing.response.language)
         return Reply(message=_next_screen(session, existing, _, lead=rendering.welcome_back(_)))
-    language = turn.citizen.language
+    language = _citizen_language(session, turn)
     if existing is not None:
         # One unfinished survey per citizen: a scan at another counter starts afresh.
         language = existing.response.language
@@ -199,7 +200,8 @@ def take_text(session: Session, turn: Turn, typed: str) -> Reply:
         _ = turn.gettext(state.response.language)
         screen = rendering.question_screen(asked, _, lead=rendering.tap_a_button(_))
         return Reply(message=screen, keep=False)
-    return Reply(message=Screen(rendering.ask_for_code(turn.gettext())), keep=False)
+    _ = turn.gettext(_citizen_language(session, turn))
+    return Reply(message=Screen(rendering.ask_for_code(_)), keep=False)
 
 
 def _answer(
@@ -258,24 +260,36 @@ def cancel(session: Session, turn: Turn) -> Reply:
     """/huy: the unfinished survey is abandoned and never counted."""
     state = _current(session, turn)
     if state is None:
-        return Reply(message=Screen(rendering.nothing_to_cancel(turn.gettext())), keep=False)
+        _ = turn.gettext(_citizen_language(session, turn))
+        return Reply(message=Screen(rendering.nothing_to_cancel(_)), keep=False)
     _set_status(state.response, ResponseStatus.abandoned)
     session.flush()
     return Reply(message=Screen(rendering.cancelled(turn.gettext(state.response.language))))
 
 
 def switch_language(session: Session, turn: Turn, wanted: str | None) -> Reply:
-    """/ngonngu [vi|en]: the other language (or the one named), kept on the response."""
+    """/ngonngu [vi|en]: the other language (or the one named), kept on the response and for
+    the citizen's next surveys."""
     state = _current(session, turn)
-    current = turn.citizen.language if state is None else state.response.language
+    current = _citizen_language(session, turn) if state is None else state.response.language
     language = wanted if wanted in LANGUAGES else _other_language(current)
     _ = turn.gettext(language)
+    responses.remember_language(
+        session, channel=CHANNEL, respondent_ref=turn.citizen.ref, language=language
+    )
     if state is None:
+        session.flush()
         text = f"{rendering.language_switched(_)}\n\n{rendering.ask_for_code(_)}"
-        return Reply(message=Screen(text), keep=False)
+        return Reply(message=Screen(text))
     state.response.language = language
     session.flush()
     return Reply(message=_next_screen(session, state, _, lead=rendering.language_switched(_)))
+
+
+def _citizen_language(session: Session, turn: Turn) -> str:
+    """The language the citizen chose with /ngonngu, else their Telegram app's."""
+    chosen = responses.preferred_language(session, channel=CHANNEL, respondent_ref=turn.citizen.ref)
+    return chosen if chosen in LANGUAGES else turn.citizen.language
 
 
 def _other_language(language: str) -> str:

@@ -17,7 +17,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.telegram.callbacks import DONE, SKIP, Page, Pick, Tap
 from hailong.counters.service import ReplacedCounterCode, RevokedCounterCode, UnknownCounter
 from hailong.errors import HailongError
-from hailong.i18n import N_
+from hailong.i18n import LANGUAGES, N_, Catalogs
 from hailong.periods.service import NoPeriod, PeriodClosed, PeriodNotOpen
 from hailong.responses.service import ResponseFinished
 from survey_flows import MULTI_SEPARATOR, NO, OTHER_PROCEDURE, YES, Question, QuestionKind, Section
@@ -112,7 +112,7 @@ def question_keyboard(
 
     rows: list[list[InlineKeyboardButton]] = []
     if question.kind is QuestionKind.yes_no:
-        rows.append([_button(_("Yes"), tap(YES)), _button(_("No"), tap(NO))])
+        rows.append([_button(_yes_no_label(asked, code, _), tap(code)) for code in (YES, NO)])
     elif question.kind in (QuestionKind.criterion, QuestionKind.choice):
         rows += [
             [_button(option.label.get(asked.language), tap(str(index)))]
@@ -146,8 +146,21 @@ def _procedure_rows(
         turn.append(_button(_("Next »"), to(page + 1)))
     if turn:
         rows.append(turn)
-    rows.append([_button(_("Other"), tap(OTHER_PROCEDURE))])
+    rows.append([_button(_other_procedure_label(asked, _), tap(OTHER_PROCEDURE))])
     return rows
+
+
+def _yes_no_label(asked: Asked, code: str, _: Gettext) -> str:
+    # The questionnaire's own words when it has them, as on the web form; ours otherwise.
+    option = asked.question.option(code)
+    if option is not None:
+        return option.label.get(asked.language)
+    return _("Yes") if code == YES else _("No")
+
+
+def _other_procedure_label(asked: Asked, _: Gettext) -> str:
+    option = asked.question.option(OTHER_PROCEDURE)
+    return option.label.get(asked.language) if option is not None else _("Other")
 
 
 def _multi_rows(asked: Asked, _: Gettext, selected: int) -> list[list[InlineKeyboardButton]]:
@@ -178,10 +191,10 @@ def answer_label(asked: Asked, value: str | None, _: Gettext) -> str:
     if value is None:
         return _("Skipped")
     if question.kind is QuestionKind.yes_no:
-        return _("Yes") if value == YES else _("No")
+        return _yes_no_label(asked, value, _)
     if question.kind is QuestionKind.procedure:
         names = {choice.code: choice.name for choice in asked.procedures}
-        return names.get(value, _("Other"))
+        return names.get(value, _other_procedure_label(asked, _))
     labels = {option.code: option.label.get(asked.language) for option in question.options}
     if question.kind is QuestionKind.multi_choice:
         return ", ".join(labels.get(code, code) for code in value.split(MULTI_SEPARATOR))
@@ -287,6 +300,10 @@ def invalid_text(reason: str, limit: int | None, _: Gettext) -> str:
     return _(INVALID_ANSWER.get(reason, INVALID_ANSWER["not_an_option"])).format(limit=limit)
 
 
+# Telegram cuts a callback's alert at this many characters.
+ALERT_CHARS = 200
+
+
 def refusal_text(error: HailongError, _: Gettext) -> str:
     message = next(
         (text for kind, text in REFUSALS.items() if isinstance(error, kind)),
@@ -297,3 +314,10 @@ def refusal_text(error: HailongError, _: Gettext) -> str:
         for key, value in error.params.items()
     }
     return _(message).format(**params)
+
+
+def refusal_in_both(error: HailongError, catalogs: Catalogs) -> str:
+    """A refusal in Vietnamese first, English second: it often comes before any language
+    was chosen (an old poster's code, a closed period)."""
+    texts = [refusal_text(error, catalogs.get(language).gettext) for language in LANGUAGES]
+    return "\n\n".join(dict.fromkeys(texts))

@@ -74,6 +74,14 @@ def resolve_short_code(session: Session, typed: str) -> CounterAccess:
             CounterToken.short_code == code, CounterToken.state == TokenState.active
         )
     )
+    if row is None:
+        # An old poster's code: say it was replaced or revoked rather than "unknown".
+        row = session.scalar(
+            select(CounterToken)
+            .where(CounterToken.short_code == code)
+            .order_by(CounterToken.id.desc())
+            .limit(1)
+        )
     return _access(session, row)
 
 

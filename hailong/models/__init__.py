@@ -1,6 +1,7 @@
 """ORM models, one file per table."""
 
 from hailong.models.base import Base
+from hailong.models.chat import ChatLanguage
 from hailong.models.counter import Counter, CounterToken
 from hailong.models.enums import Channel, ResponseStatus, ReviewState, TokenState, UnitLevel
 from hailong.models.period import Period, Quota
@@ -14,6 +15,7 @@ __all__ = [
     "Answer",
     "Base",
     "Channel",
+    "ChatLanguage",
     "Counter",
     "CounterToken",
     "InboundEvent",

@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session
 from hailong.db import dialect_insert
 from hailong.errors import BadInput, HailongError, NotFound
 from hailong.i18n import N_
-from hailong.models import Answer, InboundEvent, Period, Response, ResponseStatus, ReviewState
+from hailong.models import (
+    Answer,
+    ChatLanguage,
+    InboundEvent,
+    Period,
+    Response,
+    ResponseStatus,
+    ReviewState,
+)
 from hailong.models.base import utcnow
 from hailong.questionnaires.service import questionnaire_by_id
 from hailong.tallies import service as tallies
@@ -200,3 +208,26 @@ def review(session: Session, *, public_id: str, state: str) -> Response:
         raise UnknownResponse(public_id=public_id)
     tallies.set_review_state(session, response, decided)
     return response
+
+
+def preferred_language(session: Session, *, channel: str, respondent_ref: str) -> str | None:
+    """The language a chat respondent chose last, if they ever chose one."""
+    return session.scalar(
+        select(ChatLanguage.language).where(
+            ChatLanguage.channel == channel, ChatLanguage.respondent_ref == respondent_ref
+        )
+    )
+
+
+def remember_language(
+    session: Session, *, channel: str, respondent_ref: str, language: str
+) -> None:
+    """Keep a chat respondent's choice of language for their next survey too."""
+    statement = dialect_insert(session, ChatLanguage.__table__).values(
+        channel=channel, respondent_ref=respondent_ref, language=language, updated_at=utcnow()
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["channel", "respondent_ref"],
+        set_={"language": statement.excluded.language, "updated_at": statement.excluded.updated_at},
+    )
+    session.execute(statement)

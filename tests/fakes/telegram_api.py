@@ -74,6 +74,8 @@ class FakeTelegramAPI:
     calls: list[Call] = field(default_factory=list)
     messages: dict[tuple[int, int], ChatMessage] = field(default_factory=dict)
     webhook: dict[str, Any] = field(default_factory=dict)
+    # Methods to refuse with a 400, as Telegram does for a message it can no longer edit.
+    refuse: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -170,6 +172,8 @@ class FakeTelegramAPI:
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return _error(404, "Not Found")
+        if method in self.refuse:
+            return _error(400, "Bad Request: message can't be edited")
         try:
             result = await handler(params)
         except ApiError as error:
@@ -184,7 +188,8 @@ class FakeTelegramAPI:
     async def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return {**self._bot_user(), "can_join_groups": False, "supports_inline_queries": False}
 
-    async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+    def record_sent(self, params: dict[str, Any]) -> ChatMessage:
+        """A sendMessage carried out without HTTP (a benchmark plays Telegram with it)."""
         text = params["text"]
         if not text or len(text) > 4096:
             raise ApiError(400, "Bad Request: message text is empty or too long")
@@ -197,7 +202,10 @@ class FakeTelegramAPI:
                 reply_markup=params.get("reply_markup"),
             )
             self.messages[(message.chat_id, message.message_id)] = message
-        return message.as_api(self._bot_user())
+        return message
+
+    async def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self.record_sent(params).as_api(self._bot_user())
 
     def _message(self, params: dict[str, Any]) -> ChatMessage:
         key = (int(params["chat_id"]), int(params["message_id"]))

@@ -16,7 +16,14 @@ from typing import Any
 import httpx
 
 from bot.telegram.factory import WEBHOOK_PATH
-from survey_flows import MULTI_SEPARATOR, YES, Question, QuestionKind, Questionnaire
+from survey_flows import (
+    MULTI_SEPARATOR,
+    OTHER_PROCEDURE,
+    YES,
+    Question,
+    QuestionKind,
+    Questionnaire,
+)
 from tests.fakes.telegram_api import ChatMessage, FakeTelegramAPI
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -157,6 +164,13 @@ def option_label(question: Question, code: str, language: str = "vi") -> str:
     return next(o.label.get(language) for o in question.options if o.code == code)
 
 
+def yes_no_label(question: Question, value: str) -> str:
+    """The questionnaire's words for yes or no ("Đã nhận"), or the bot's own."""
+    if question.option(value) is not None:
+        return option_label(question, value)
+    return YES_LABEL if value == YES else NO_LABEL
+
+
 def answer(
     chat: Chat, question: Question, value: str | None, *, procedure_names: Mapping[str, str]
 ) -> None:
@@ -166,11 +180,11 @@ def answer(
     if value is None:
         chat.tap(SKIP_LABEL)
     elif question.kind is QuestionKind.yes_no:
-        chat.tap(YES_LABEL if value == YES else NO_LABEL)
+        chat.tap(yes_no_label(question, value))
     elif question.kind is QuestionKind.text:
         chat.send(value)
     elif question.kind is QuestionKind.procedure:
-        chat.tap(procedure_names.get(value, "Khác"))
+        chat.tap(procedure_names.get(value) or option_label(question, OTHER_PROCEDURE))
     elif question.kind is QuestionKind.multi_choice:
         for code in value.split(MULTI_SEPARATOR):
             chat.tap(option_label(question, code))

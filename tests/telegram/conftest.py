@@ -41,6 +41,8 @@ class Office:
     """A ward with one counter, its procedures, and an open period."""
 
     unit_name: str
+    unit_code: str
+    period_code: str
     counter_id: int
     token: str
     short_code: str
@@ -57,11 +59,13 @@ def seed_office(
     with sessions.begin() as session:
         unit = make_unit(session)
         counter, token = make_counter(session, unit)
-        make_period(session, start=start, end=end)
+        period = make_period(session, start=start, end=end)
         for code, name in procedures.items():
             make_procedure(session, code=code, name=name)
         return Office(
             unit_name=unit.name,
+            unit_code=unit.code,
+            period_code=period.code,
             counter_id=counter.id,
             token=token.token,
             short_code=token.short_code,

@@ -2,53 +2,24 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+import csv
+import io
+import os
+from pathlib import Path
 
+from sqlalchemy import Engine
+from typer.testing import CliRunner, Result
+
+from hailong.cli import build_cli
 from hailong.models import ResponseStatus
+from hailong.responses.csvformat import ANSWER_COLUMNS
 from hailong.responses.privacy import respondent_ref
-from qr.tokens import start_payload
-from survey_flows import Questionnaire, progress
+from survey_flows import NO, YES, Questionnaire, progress
 from tests.conftest import TEST_SECRET
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.telegram.chat import Chat, answer, answer_all
+from tests.telegram.chat import Chat, answer, answer_all, option_label
 from tests.telegram.conftest import Office, only_response, stored_answers
-
-PLAN: dict[str, str | None] = {
-    "received_result": "yes",
-    "procedure": "1.004227",
-    "A1": "5",
-    "A2": "4",
-    "A3": "3",
-    "A4": None,
-    "B1": "2",
-    "B2": "1",
-    "B3": "5",
-    "B4": "4",
-    "C1": "5",
-    "C2": "5",
-    "C3": "4",
-    "C4": "4",
-    "C5": "3",
-    "D1": "5",
-    "D2": "4",
-    "D3": "4",
-    "gave_feedback": "yes",
-    "E1": "3",
-    "E2": "2",
-    "E3": "1",
-    "harassment": "1",
-    "extra_payment": "2",
-    "priorities": "P1;P4",
-    "comment": "Cán bộ hướng dẫn rất tận tình, cảm ơn.",
-    "respondent_type": "individual",
-    "gender": None,
-    "age_group": "25_34",
-    "education": "university",
-}
-
-
-def start(chat: Chat, office: Office) -> None:
-    chat.send(f"/start {start_payload(office.token)}")
+from tests.telegram.plan import PLAN, start
 
 
 class TestWholeSurvey:
@@ -85,17 +56,20 @@ class TestQuestionMessages:
         first = chat.last
         assert f"Câu 1/{total}" in first.text
         assert questionnaire.question("received_result").text.vi in first.text
-        assert [b["text"] for b in first.buttons()] == ["Có", "Không"]
+        question = questionnaire.question("received_result")
+        yes, no = option_label(question, YES), option_label(question, NO)
+        assert [b["text"] for b in first.buttons()] == [yes, no]
 
     def test_a_tap_edits_the_question_to_show_the_answer_without_buttons(
         self, chat: Chat, office: Office, questionnaire: Questionnaire
     ) -> None:
         start(chat, office)
         asked = chat.last
-        chat.tap("Có")
+        yes = option_label(questionnaire.question("received_result"), YES)
+        chat.tap(yes)
         edited = next(m for m in chat.messages() if m.message_id == asked.message_id)
         assert edited.buttons() == []
-        assert edited.text.endswith("Có")
+        assert edited.text.endswith(yes)
         assert "Câu 2/" in chat.last.text
 
     def test_criteria_offer_the_five_level_scale_and_skip(
@@ -133,3 +107,42 @@ class TestQuestionMessages:
             for button in row
         ]
         assert data and all(len(d.encode()) <= 64 for d in data)
+
+
+class TestExport:
+    def test_the_export_shows_the_chat_response_with_channel_telegram_and_its_answers(
+        self,
+        chat: Chat,
+        office: Office,
+        database_url: str,
+        questionnaire: Questionnaire,
+        tmp_path: Path,
+    ) -> None:
+        start(chat, office)
+        answer_all(chat, questionnaire, PLAN, procedure_names=office.procedures)
+
+        out = tmp_path / "out.csv"
+        result = hailong_command(
+            database_url, "export", "responses", "--period", office.period_code, "-o", str(out)
+        )
+
+        assert result.exit_code == 0, result.output
+        rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+        assert len(rows) == 1
+        row = rows[0]
+        assert (row["channel"], row["unit_code"], row["period"]) == (
+            "telegram",
+            office.unit_code,
+            office.period_code,
+        )
+        assert row["procedure_code"] == PLAN["procedure"]
+        assert row["submitted_at"]
+        exported = {column: row[column] for column in ANSWER_COLUMNS}
+        assert exported == {column: PLAN.get(column) or "" for column in ANSWER_COLUMNS}
+
+
+def hailong_command(database_url: str, *args: str) -> Result:
+    """`hailong ARGS...` in-process, with only this test's settings in the environment."""
+    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith("HAILONG_")}
+    env["HAILONG_DATABASE_URL"] = database_url
+    return CliRunner().invoke(build_cli(), list(args), env=env)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from bot.telegram.factory import WEBHOOK_PATH
+from hailong.app import create_app
+from hailong.settings import Settings
 from qr.tokens import start_payload
 from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.infra.processes import free_port
 from tests.telegram.chat import Chat, TelegramUser, Updates, webhook_headers
-from tests.telegram.conftest import Office, row_counts
+from tests.telegram.conftest import Office, row_counts, telegram_settings_for
 
 
 def start_update(office: Office, user: TelegramUser) -> dict[str, object]:
@@ -131,12 +135,12 @@ class TestReplyInTheResponse:
         assert body["reply_markup"]["inline_keyboard"]
         assert len(telegram_api.calls) == calls_before
 
-    def test_a_tap_answers_the_button_and_edits_the_question_before_the_reply(
+    def test_a_tap_answers_the_button_edits_the_question_and_returns_the_next_one(
         self, chat: Chat, office: Office, telegram_api: FakeTelegramAPI
     ) -> None:
         chat.send(f"/start {start_payload(office.token)}")
         asked = chat.last
-        chat.tap("Có")
+        chat.tap("Đã nhận")
         # Made by the app after its commit: the toast and the edit; the next question came back
         # in the webhook's response and was sent by "Telegram".
         assert [c["callback_query_id"] for c in telegram_api.calls_of("answerCallbackQuery")]
@@ -144,3 +148,23 @@ class TestReplyInTheResponse:
         assert [e["message_id"] for e in edits] == [asked.message_id]
         assert chat.telegram.bodies[-1]["method"] == "sendMessage"
         assert "Câu 2/" in chat.telegram.bodies[-1]["text"]
+
+
+class TestDatabaseDown:
+    def test_an_update_is_refused_with_503_so_telegram_delivers_it_again(
+        self,
+        settings: Settings,
+        telegram_api: FakeTelegramAPI,
+        user: TelegramUser,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        # Nothing listens on this port: the database is down.
+        down = settings.model_copy(
+            update={"database_url": f"postgresql://127.0.0.1:{free_port()}/hailong"}
+        )
+        update = Updates().message(user, "/start c_" + "A" * 22)
+        with TestClient(create_app(telegram_settings_for(down, telegram_api))) as client:
+            response = client.post(WEBHOOK_PATH, json=update, headers=webhook_headers())
+
+        assert response.status_code == 503
+        assert str(user.id) not in caplog.text
