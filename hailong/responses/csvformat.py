@@ -160,12 +160,20 @@ def form_row(line: int, cells: Sequence[object]) -> FormRow:
     )
 
 
-def csv_chunks(rows: Iterable[Sequence[str]], *, rows_per_chunk: int = 500) -> Iterator[bytes]:
-    """UTF-8 CSV bytes with a BOM (Excel then reads the Vietnamese right), a chunk at a time."""
+def csv_chunks(
+    rows: Iterable[Sequence[object]],
+    *,
+    header: Sequence[str] = COLUMNS,
+    rows_per_chunk: int = 500,
+) -> Iterator[bytes]:
+    """UTF-8 CSV bytes with a BOM (Excel then reads the Vietnamese right), a chunk at a time.
+
+    The header is the responses format's unless another table (the index) gives its own.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write(BOM)
-    writer.writerow(COLUMNS)
+    writer.writerow(header)
     pending = 0
     for row in rows:
         writer.writerow(row)

@@ -6,14 +6,16 @@ leave as they are made, so a route can send a national file without holding it i
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, BinaryIO
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from hailong.models import Answer, Channel, Period, Response, ResponseStatus, Unit
+from hailong.periods.service import VIETNAM
 from hailong.responses.csvformat import (
     COLUMNS,
     CRITERIA_COLUMNS,
@@ -23,19 +25,33 @@ from hailong.responses.csvformat import (
 )
 
 CHUNK = 1000
+Progress = Callable[[int], None]
 # Cells that spreadsheets should see as numbers (codes 1-5 and 1-3).
 NUMERIC_COLUMNS = frozenset((*CRITERIA_COLUMNS, "harassment", "extra_payment"))
 
 
+def start_of_day(day: date) -> datetime:
+    """Midnight in Vietnam, as UTC: the dates an official types are Vietnam's calendar days."""
+    return datetime.combine(day, time(0, 0), tzinfo=VIETNAM).astimezone(UTC)
+
+
 @dataclass(frozen=True)
 class ResponseFilter:
-    """What a download holds: completed responses of a period, narrowed as the official asks."""
+    """What a download holds: completed responses of a period, narrowed as the official asks.
+
+    Every filter left as None lets everything through; the others must all match.
+    """
 
     period: Period
     unit: Unit | None = None  # the unit and everything below it
     channels: tuple[str, ...] | None = None
     review_states: tuple[str, ...] | None = None
     statuses: tuple[str, ...] = (ResponseStatus.completed.value,)
+    counters: tuple[int, ...] | None = None  # counter ids
+    procedures: tuple[str, ...] | None = None  # procedure codes
+    # Submitted on these Vietnam calendar days, both included.
+    submitted_from: date | None = None
+    submitted_to: date | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = [
@@ -49,7 +65,26 @@ class ResponseFilter:
             conditions.append(Response.channel.in_(self.channels))
         if self.review_states:
             conditions.append(Response.review_state.in_(self.review_states))
-        return conditions
+        if self.counters:
+            conditions.append(Response.counter_id.in_(self.counters))
+        if self.procedures:
+            conditions.append(Response.procedure_code.in_(self.procedures))
+        return conditions + self._dates()
+
+    def _dates(self) -> list[ColumnElement[bool]]:
+        dates: list[ColumnElement[bool]] = []
+        if self.submitted_from is not None:
+            dates.append(Response.submitted_at >= start_of_day(self.submitted_from))
+        if self.submitted_to is not None:
+            next_day = self.submitted_to + timedelta(days=1)
+            dates.append(Response.submitted_at < start_of_day(next_day))
+        return dates
+
+
+def count_responses(session: Session, selection: ResponseFilter) -> int:
+    """How many rows a download will hold (for a progress bar)."""
+    query = select(func.count()).select_from(Response).where(*selection.conditions())
+    return session.scalar(query) or 0
 
 
 def _unit_codes(session: Session, selection: ResponseFilter) -> dict[int, str]:
@@ -105,13 +140,34 @@ def _answers(session: Session, ids: Sequence[int]) -> dict[int, dict[str, str | 
     return found
 
 
-def responses_csv(session: Session, selection: ResponseFilter) -> Iterator[bytes]:
+def _counted(rows: Iterable[list[str]], on_progress: Progress | None) -> Iterator[list[str]]:
+    """Tell `on_progress` how many rows went out, every CHUNK rows and at the end."""
+    pending = 0
+    for row in rows:
+        yield row
+        pending += 1
+        if pending == CHUNK and on_progress is not None:
+            on_progress(pending)
+            pending = 0
+    if pending and on_progress is not None:
+        on_progress(pending)
+
+
+def responses_csv(
+    session: Session, selection: ResponseFilter, *, on_progress: Progress | None = None
+) -> Iterator[bytes]:
     """The CSV as bytes, a chunk at a time (UTF-8 with a BOM): for a streaming response."""
-    return csv_chunks(response_rows(session, selection))
+    return csv_chunks(_counted(response_rows(session, selection), on_progress))
 
 
-def write_responses_csv(session: Session, selection: ResponseFilter, out: BinaryIO) -> None:
-    for chunk in responses_csv(session, selection):
+def write_responses_csv(
+    session: Session,
+    selection: ResponseFilter,
+    out: BinaryIO,
+    *,
+    on_progress: Progress | None = None,
+) -> None:
+    for chunk in responses_csv(session, selection, on_progress=on_progress):
         out.write(chunk)
 
 
@@ -121,13 +177,19 @@ def _xlsx_cell(column: str, value: str) -> Any:
     return value
 
 
-def write_responses_xlsx(session: Session, selection: ResponseFilter, out: BinaryIO) -> None:
+def write_responses_xlsx(
+    session: Session,
+    selection: ResponseFilter,
+    out: BinaryIO,
+    *,
+    on_progress: Progress | None = None,
+) -> None:
     """The same columns in one sheet; openpyxl's write-only mode keeps memory flat."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("responses")
     sheet.append(list(COLUMNS))
-    for row in response_rows(session, selection):
+    for row in _counted(response_rows(session, selection), on_progress):
         sheet.append([_xlsx_cell(c, v) for c, v in zip(COLUMNS, row, strict=True)])
     workbook.save(out)
