@@ -23,6 +23,7 @@ def build_cli() -> typer.Typer:
     from hailong.periods import cli as periods_cli
     from hailong.procedures import cli as procedures_cli
     from hailong.questionnaires import cli as questionnaires_cli
+    from hailong.reports import cli as reports_cli
     from hailong.responses import cli as responses_cli
     from hailong.tallies import cli as tallies_cli
     from hailong.units import cli as units_cli
@@ -46,6 +47,7 @@ def build_cli() -> typer.Typer:
     responses_cli.register_review(app)
     tallies_cli.register(app)
     index_cli.register(app)
+    reports_cli.register(app)
     telegram_cli.register(app)
     return app
 
