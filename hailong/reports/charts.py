@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
-from reportlab.graphics.charts.textlabels import NA_Label
 from reportlab.graphics.shapes import Drawing, Line, String
 from reportlab.lib import colors
 
@@ -49,12 +48,21 @@ def elements_chart(
     chart.barLabels.fontSize = 8
     chart.barLabels.boxAnchor = "w"
     chart.barLabels.dx = 3
-    chart.naLabel = NA_Label()
-    chart.naLabel.text = NO_FIGURE
-    chart.naLabel.fontName = REGULAR
-    drawing.add(chart)
+    chart.barLabels.boxFillColor = colors.white
+    # The SIPAS line goes first, behind the bars and their labels, so no figure is crossed out.
     _sipas_line(drawing, chart, sipas, words)
+    drawing.add(chart)
+    _no_figure_marks(drawing, chart, shown)
     return drawing
+
+
+def _no_figure_marks(drawing: Drawing, chart: HorizontalBarChart, shown: list[ElementLine]) -> None:
+    """A dash where an element has no figure (no valid answer), so its row is not read as 0."""
+    step = chart.height / len(shown)
+    for position, line in enumerate(shown):
+        if line.value is None:
+            y = chart.y + step * (position + 0.5) - 3
+            drawing.add(String(chart.x + 4, y, NO_FIGURE, fontName=BOLD, fontSize=8))
 
 
 def _style_axes(chart: HorizontalBarChart) -> None:

@@ -28,7 +28,9 @@ from hailong.reports.index_table import write_index_csv, write_index_xlsx
 from hailong.reports.report_pdf import write_report_pdf
 from hailong.reports.selection import IndexSelection
 from hailong.responses.exporting import (
+    XLSX_ROW_LIMIT,
     ResponseFilter,
+    TooManyForXlsx,
     count_responses,
     write_responses_csv,
     write_responses_xlsx,
@@ -234,6 +236,8 @@ def register(app: typer.Typer) -> None:
             )
             write = write_responses_xlsx if suffix == XLSX else write_responses_csv
             total = count_responses(session, selection)
+            if suffix == XLSX and total > XLSX_ROW_LIMIT:
+                raise TooManyForXlsx(count=total, limit=XLSX_ROW_LIMIT)
             with (
                 progress_bar(catalogs.both(WRITING_RESPONSES), total) as advance,
                 _target(output) as out,

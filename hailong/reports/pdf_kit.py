@@ -57,7 +57,9 @@ def make_styles() -> Styles:
             spaceBefore=14, spaceAfter=6, keepWithNext=True,
         ),
         body=body,
-        note=ParagraphStyle("note", parent=body, fontSize=8.5, leading=11, textColor=colors.grey),
+        note=ParagraphStyle(
+            "note", parent=body, fontSize=8.5, leading=11, textColor=colors.grey, spaceBefore=3
+        ),
         cell=cell,
         cell_right=ParagraphStyle("cell_right", parent=cell, alignment=TA_RIGHT),
         head=ParagraphStyle("head", parent=cell, fontName=BOLD),

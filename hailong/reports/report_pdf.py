@@ -99,6 +99,10 @@ CHART_CAPTION = N_("The index of each element (%); the dashed line marks the SIP
 CRITERIA_HEADING = N_("{number}. The criteria, lowest first")
 CRITERIA_INTRO = N_("The criteria with the lowest index are where improvement is needed first.")
 CRITERION = N_("Criterion")
+SUMMED_ANSWERS = N_(
+    "For a unit with units below it, the answers are counted over all its units, while each "
+    "index is the mean of its units' indices."
+)
 VALID = N_("Valid answers")
 SATISFIED = N_("Satisfied")
 
@@ -256,8 +260,10 @@ class ReportDocument:
         if report.children:
             rule = ROLLUP_POOLED if report.rollup_rule == POOLED else ROLLUP_MEAN
             story.append(text(words(rule), styles.note))
-        chart = elements_chart(report.elements, report.sipas, words, width=WIDTH)
-        story.append(KeepTogether([Spacer(1, 8), chart, text(words(CHART_CAPTION), styles.note)]))
+        if report.sipas is not None:  # an empty chart says nothing the line above does not
+            chart = elements_chart(report.elements, report.sipas, words, width=WIDTH)
+            caption = text(words(CHART_CAPTION), styles.note)
+            story.append(KeepTogether([Spacer(1, 8), chart, caption]))
         return story
 
     # 2. The criteria ranked
@@ -282,12 +288,15 @@ class ReportDocument:
             ]
             for rank, line in enumerate(self.report.criteria, start=1)
         ]
-        return [
+        story: list[Flowable] = [
             self._heading(CRITERIA_HEADING),
             text(words(CRITERIA_INTRO), styles.body),
             Spacer(1, 4),
             grid(columns, rows, styles),
         ]
+        if self.report.children and self.report.rollup_rule != POOLED:
+            story.append(text(words(SUMMED_ANSWERS), styles.note))
+        return story
 
     # 3. Warning signals
     def warning_signals(self) -> list[Flowable]:

@@ -130,3 +130,23 @@ class TestRefusals:
         assert result.exit_code == 1
         assert message in result.stderr
         assert list(folder.iterdir()) == []
+
+
+class TestXlsxLimit:
+    def test_more_rows_than_a_sheet_holds_is_refused(
+        self, hailong: Hailong, dataset: Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # A real sheet holds 1,048,575 rows under its header; a smaller limit shows the rule.
+        import hailong.reports.cli as command
+
+        monkeypatch.setattr(command, "XLSX_ROW_LIMIT", 3)
+        folder = tmp_path / "out"
+        folder.mkdir()
+        target = folder / "responses.xlsx"
+        result = hailong("download", "responses", "--period", PERIOD, "-o", str(target))
+        assert result.exit_code == 1
+        assert f"{len(FORMS)} phiếu không vừa một trang tính XLSX (tối đa 3)" in result.stderr
+        assert list(folder.iterdir()) == []
+        csv_target = folder / "responses.csv"
+        result = hailong("download", "responses", "--period", PERIOD, "-o", str(csv_target))
+        assert result.exit_code == 0, result.stderr
