@@ -158,6 +158,11 @@ def copy_responses(url: str, period_code: str, count: int, first_id: int, units:
                 "SELECT setval(pg_get_serial_sequence('response', 'id'), %s)",
                 (first_id + count,),
             )
+        connection.commit()
+        # As autovacuum would soon after a bulk load: without statistics the planner may scan
+        # the whole answer table for each chunk of a download.
+        connection.execute("ANALYZE response")
+        connection.execute("ANALYZE answer")
     return first_id + count
 
 

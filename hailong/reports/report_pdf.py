@@ -28,12 +28,12 @@ from reportlab.platypus import (
 from sqlalchemy.orm import Session
 
 from hailong.fonts import REGULAR, register_reportlab_fonts
-from hailong.i18n import N_
-from hailong.index.figures import percent
+from hailong.index.figures import Ratio, percent
 from hailong.index.formula import POOLED
 from hailong.index.presenting import Warning
 from hailong.index.service import ChannelGroup, QuotaProgress
 from hailong.periods.service import today_in_vietnam
+from hailong.reports import report_text as msg
 from hailong.reports.charts import elements_chart
 from hailong.reports.pdf_kit import (
     ALERT,
@@ -54,92 +54,6 @@ from hailong.reports.words import CHANNELS, Words
 MARGIN = 20 * mm
 WIDTH = A4[0] - 2 * MARGIN
 Progress = Callable[[str], None]
-
-SURVEY_NAME = N_(
-    "Index of satisfaction of citizens and organisations with the service of state "
-    "administrative agencies (SIPAS)"
-)
-REPORT_TITLE = N_("SURVEY RESULTS REPORT")
-UNIT_CODE = N_("Unit code")
-LEVEL = N_("Level")
-PART_OF = N_("Part of")
-PERIOD = N_("Survey period")
-PERIOD_DATES = N_("{code}, from {start} to {end}")
-CHANNELS_COUNTED = N_("Channels counted")
-OFFICIAL_CHANNELS = N_("Official channels: {channels}")
-ALL_CHANNELS = N_("All channels: {channels}")
-QUESTIONNAIRE = N_("Questionnaire")
-GENERATED_ON = N_("Report generated on")
-SIPAS_INDEX = N_("SIPAS index")
-FROM_RESPONSES = N_("from {count} counted responses")
-LEGAL_BASIS = N_(
-    "Measured by the method of Decision No. 1001/QĐ-BNV of 11/12/2023 of the Ministry of Home "
-    "Affairs. Each figure is the share of “satisfied” and “very satisfied” answers, in percent."
-)
-FOOTER = N_("SIPAS report · {unit} · period {period}")
-PAGE = N_("Page {page}")
-DOCUMENT_TITLE = N_("SIPAS report: {unit}, period {period}")
-
-ELEMENTS_HEADING = N_("{number}. The SIPAS index and its elements")
-ELEMENT = N_("Element")
-CONTENT = N_("Content")
-INDEX = N_("Index (%)")
-COUNTED = N_("Counted responses: {count}.")
-NO_RESPONSES = N_("No counted response yet: the index has no figure.")
-ROLLUP_MEAN = N_(
-    "The figures of a unit with units below it are the plain mean of the figures of those of "
-    "its units that have counted responses."
-)
-ROLLUP_POOLED = N_(
-    "The figures of a unit with units below it are computed from all the responses below it, "
-    "as if from one unit."
-)
-CHART_CAPTION = N_("The index of each element (%); the dashed line marks the SIPAS index.")
-
-CRITERIA_HEADING = N_("{number}. The criteria, lowest first")
-CRITERIA_INTRO = N_("The criteria with the lowest index are where improvement is needed first.")
-CRITERION = N_("Criterion")
-SUMMED_ANSWERS = N_(
-    "For a unit with units below it, the answers are counted over all its units, while each "
-    "index is the mean of its units' indices."
-)
-VALID = N_("Valid answers")
-SATISFIED = N_("Satisfied")
-
-WARNINGS_HEADING = N_("{number}. Warning signals")
-WARNINGS_INTRO = N_(
-    "The share of those who answered that some or many officials caused them trouble or "
-    "harassed them, or that people had to pay beyond the official fees."
-)
-WARNING_LABELS = {
-    "harassment": N_("Officials caused trouble or harassment"),
-    "extra_payment": N_("Payments beyond the official fees"),
-}
-SIGNAL = N_("Signal")
-ANSWERED = N_("Answered")
-FLAGGED = N_("“Some” or “many” (2–3)")
-SHARE = N_("Share (%)")
-
-PRIORITIES_HEADING = N_("{number}. Improvement priorities")
-PRIORITIES_INTRO = N_("Each citizen may choose up to three; shares are of the counted responses.")
-CHOICES = N_("Choices")
-
-QUOTA_HEADING = N_("{number}. Quota progress")
-QUOTA_LINE = N_("Quota: {target} forms; counted towards it: {counted} ({percent}%).")
-UNITS_MET = N_("Units that met their quota: {met} of {units}.")
-QUOTA_NOTE = N_("Forms beyond one unit's quota do not make up for another unit's shortfall.")
-UNIT = N_("Unit")
-QUOTA = N_("Quota")
-TOWARDS = N_("Counted")
-PROGRESS = N_("Progress (%)")
-RESULT = N_("Result")
-MET = N_("Met")
-NOT_MET = N_("Not met")
-NO_QUOTA = N_("No quota")
-SOME_MET = N_("{met} of {units} units met")
-
-CHILDREN_HEADING = N_("{number}. Units below, best first")
-RESPONSES = N_("Responses")
 
 
 class ReportDocument:
@@ -170,24 +84,24 @@ class ReportDocument:
     # The cover
     def cover(self) -> list[Flowable]:
         words, styles, report = self.words, self.styles, self.report
-        story: list[Flowable] = [
+        responses = report.responses
+        return [
             Spacer(1, 24 * mm),
-            text(words(SURVEY_NAME).upper(), styles.overline),
-            text(words(REPORT_TITLE), styles.title),
+            text(words(msg.SURVEY_NAME).upper(), styles.overline),
+            text(words(msg.REPORT_TITLE), styles.title),
             text(report.unit_name, styles.unit),
             Spacer(1, 10 * mm),
             self._facts(),
             Spacer(1, 12 * mm),
-            text(words(SIPAS_INDEX), styles.big_caption),
+            text(words(msg.SIPAS_INDEX), styles.big_caption),
             strong(self._percent_text(report.sipas), styles.big, colour=styles.big.textColor),
-            text(words(FROM_RESPONSES, count=words.count(report.responses)), styles.big_caption),
+            text(words(msg.FROM_RESPONSES, count=words.count(responses)), styles.big_caption),
             Spacer(1, 16 * mm),
-            text(words(LEGAL_BASIS), styles.note),
+            text(words(msg.LEGAL_BASIS), styles.note),
             PageBreak(),
         ]
-        return story
 
-    def _percent_text(self, value: Any) -> str:
+    def _percent_text(self, value: Ratio | None) -> str:
         shown = self.words.figure(value)
         return shown if value is None else f"{shown}%"
 
@@ -195,22 +109,22 @@ class ReportDocument:
         words, report = self.words, self.report
         rows = []
         if report.unit_code is not None:
-            rows.append((words(UNIT_CODE), report.unit_code))
+            rows.append((words(msg.UNIT_CODE), report.unit_code))
         if report.level is not None:
-            rows.append((words(LEVEL), words.level(report.level)))
+            rows.append((words(msg.LEVEL), words.level(report.level)))
         if report.parent_name is not None:
-            rows.append((words(PART_OF), report.parent_name))
+            rows.append((words(msg.PART_OF), report.parent_name))
         dates = words(
-            PERIOD_DATES,
+            msg.PERIOD_DATES,
             code=report.period_code,
             start=words.date(report.start_date),
             end=words.date(report.end_date),
         )
         rows += [
-            (words(PERIOD), dates),
-            (words(CHANNELS_COUNTED), self._channels()),
-            (words(QUESTIONNAIRE), f"{report.questionnaire_title} ({report.questionnaire_code})"),
-            (words(GENERATED_ON), words.date(self.generated_on)),
+            (words(msg.PERIOD), dates),
+            (words(msg.CHANNELS_COUNTED), self._channels()),
+            (words(msg.QUESTIONNAIRE), self._questionnaire()),
+            (words(msg.GENERATED_ON), words.date(self.generated_on)),
         ]
         cells = [[text(k, self.styles.head), text(v, self.styles.cell)] for k, v in rows]
         table = Table(cells, colWidths=[45 * mm, WIDTH - 45 * mm])
@@ -227,21 +141,24 @@ class ReportDocument:
         )
         return table
 
+    def _questionnaire(self) -> str:
+        return f"{self.report.questionnaire_title} ({self.report.questionnaire_code})"
+
     def _channels(self) -> str:
         words, report = self.words, self.report
         if report.channels is ChannelGroup.official:
             names = ", ".join(words.channel(code) for code in report.official_channels)
-            return words(OFFICIAL_CHANNELS, channels=names)
+            return words(msg.OFFICIAL_CHANNELS, channels=names)
         every = ", ".join(words.channel(code) for code in CHANNELS)
-        return words(ALL_CHANNELS, channels=every)
+        return words(msg.ALL_CHANNELS, channels=every)
 
     # 1. The index and its elements
     def elements(self) -> list[Flowable]:
         words, styles, report = self.words, self.styles, self.report
         columns = [
-            Column(words(ELEMENT), 22 * mm),
-            Column(words(CONTENT), WIDTH - 52 * mm),
-            Column(words(INDEX), 30 * mm, right=True),
+            Column(words(msg.ELEMENT), 22 * mm),
+            Column(words(msg.CONTENT), WIDTH - 52 * mm),
+            Column(words(msg.INDEX), 30 * mm, right=True),
         ]
         rows: list[list[Any]] = [
             [line.code, line.label, words.figure(line.value)] for line in report.elements
@@ -249,20 +166,20 @@ class ReportDocument:
         rows.append(
             [
                 strong("SIPAS", styles.cell),
-                strong(words(SIPAS_INDEX), styles.cell),
+                strong(words(msg.SIPAS_INDEX), styles.cell),
                 strong(words.figure(report.sipas), styles.cell_right),
             ]
         )
-        story: list[Flowable] = [self._heading(ELEMENTS_HEADING)]
-        counted = words(COUNTED, count=words.count(report.responses))
-        story.append(text(counted if report.responses else words(NO_RESPONSES), styles.body))
+        story: list[Flowable] = [self._heading(msg.ELEMENTS_HEADING)]
+        counted = words(msg.COUNTED, count=words.count(report.responses))
+        story.append(text(counted if report.responses else words(msg.NO_RESPONSES), styles.body))
         story += [Spacer(1, 4), grid(columns, rows, styles)]
         if report.children:
-            rule = ROLLUP_POOLED if report.rollup_rule == POOLED else ROLLUP_MEAN
+            rule = msg.ROLLUP_POOLED if report.rollup_rule == POOLED else msg.ROLLUP_MEAN
             story.append(text(words(rule), styles.note))
         if report.sipas is not None:  # an empty chart says nothing the line above does not
             chart = elements_chart(report.elements, report.sipas, words, width=WIDTH)
-            caption = text(words(CHART_CAPTION), styles.note)
+            caption = text(words(msg.CHART_CAPTION), styles.note)
             story.append(KeepTogether([Spacer(1, 8), chart, caption]))
         return story
 
@@ -271,11 +188,11 @@ class ReportDocument:
         words, styles = self.words, self.styles
         columns = [
             Column("#", 8 * mm, right=True),
-            Column(words(CRITERION), 18 * mm),
-            Column(words(CONTENT), WIDTH - 92 * mm),
-            Column(words(VALID), 22 * mm, right=True),
-            Column(words(SATISFIED), 20 * mm, right=True),
-            Column(words(INDEX), 24 * mm, right=True),
+            Column(words(msg.CRITERION), 18 * mm),
+            Column(words(msg.CONTENT), WIDTH - 92 * mm),
+            Column(words(msg.VALID), 22 * mm, right=True),
+            Column(words(msg.SATISFIED), 20 * mm, right=True),
+            Column(words(msg.INDEX), 24 * mm, right=True),
         ]
         rows = [
             [
@@ -289,35 +206,35 @@ class ReportDocument:
             for rank, line in enumerate(self.report.criteria, start=1)
         ]
         story: list[Flowable] = [
-            self._heading(CRITERIA_HEADING),
-            text(words(CRITERIA_INTRO), styles.body),
+            self._heading(msg.CRITERIA_HEADING),
+            text(words(msg.CRITERIA_INTRO), styles.body),
             Spacer(1, 4),
             grid(columns, rows, styles),
         ]
         if self.report.children and self.report.rollup_rule != POOLED:
-            story.append(text(words(SUMMED_ANSWERS), styles.note))
+            story.append(text(words(msg.SUMMED_ANSWERS), styles.note))
         return story
 
     # 3. Warning signals
     def warning_signals(self) -> list[Flowable]:
         words, styles = self.words, self.styles
         columns = [
-            Column(words(SIGNAL), WIDTH - 92 * mm),
-            Column(words(ANSWERED), 26 * mm, right=True),
-            Column(words(FLAGGED), 38 * mm, right=True),
-            Column(words(SHARE), 28 * mm, right=True),
+            Column(words(msg.SIGNAL), WIDTH - 92 * mm),
+            Column(words(msg.ANSWERED), 26 * mm, right=True),
+            Column(words(msg.FLAGGED), 38 * mm, right=True),
+            Column(words(msg.SHARE), 28 * mm, right=True),
         ]
         rows = [self._warning_row(w) for w in self.report.warnings]
         return [
-            self._heading(WARNINGS_HEADING),
-            text(words(WARNINGS_INTRO), styles.body),
+            self._heading(msg.WARNINGS_HEADING),
+            text(words(msg.WARNINGS_INTRO), styles.body),
             Spacer(1, 4),
             grid(columns, rows, styles),
         ]
 
     def _warning_row(self, warning: Warning) -> list[Any]:
         words, styles = self.words, self.styles
-        label = WARNING_LABELS.get(warning.key)
+        label = msg.WARNING_LABELS.get(warning.key)
         share = words.figure(warning.share)
         flagged = warning.flagged > 0
         return [
@@ -332,9 +249,9 @@ class ReportDocument:
         words, styles = self.words, self.styles
         columns = [
             Column("#", 8 * mm, right=True),
-            Column(words(CONTENT), WIDTH - 60 * mm),
-            Column(words(CHOICES), 24 * mm, right=True),
-            Column(words(SHARE), 28 * mm, right=True),
+            Column(words(msg.CONTENT), WIDTH - 60 * mm),
+            Column(words(msg.CHOICES), 24 * mm, right=True),
+            Column(words(msg.SHARE), 28 * mm, right=True),
         ]
         rows = [
             [
@@ -346,8 +263,8 @@ class ReportDocument:
             for rank, line in enumerate(self.report.priorities, start=1)
         ]
         return [
-            self._heading(PRIORITIES_HEADING),
-            text(words(PRIORITIES_INTRO), styles.body),
+            self._heading(msg.PRIORITIES_HEADING),
+            text(words(msg.PRIORITIES_INTRO), styles.body),
             Spacer(1, 4),
             grid(columns, rows, styles),
         ]
@@ -355,26 +272,26 @@ class ReportDocument:
     # 5. Quota progress
     def quota(self) -> list[Flowable]:
         words, styles, report = self.words, self.styles, self.report
-        story: list[Flowable] = [self._heading(QUOTA_HEADING)]
+        story: list[Flowable] = [self._heading(msg.QUOTA_HEADING)]
         progress = report.quota or QuotaProgress()
         story.append(text(self._quota_line(progress), styles.body))
         if not report.children:
             # A unit without units below: its own line, as a parent's table shows each child.
             own = [(report.unit_name, progress, True)]
             return [*story, Spacer(1, 4), self._quota_table(own)]
-        met = words(UNITS_MET, met=progress.units_met, units=progress.units)
+        met = words(msg.UNITS_MET, met=progress.units_met, units=progress.units)
         rows = [
             (child.name, child.quota or QuotaProgress(), child.leaf)
             for child in sorted(report.children, key=lambda c: c.code)
         ]
         story += [text(met, styles.body), Spacer(1, 4), self._quota_table(rows)]
-        story.append(text(words(QUOTA_NOTE), styles.note))
+        story.append(text(words(msg.QUOTA_NOTE), styles.note))
         return story
 
     def _quota_line(self, progress: QuotaProgress) -> str:
         words = self.words
         return words(
-            QUOTA_LINE,
+            msg.QUOTA_LINE,
             target=words.count(progress.target),
             counted=words.count(progress.counted),
             percent=words.figure(percent(progress.counted, progress.target)),
@@ -383,21 +300,22 @@ class ReportDocument:
     def _result(self, progress: QuotaProgress, *, leaf: bool) -> Paragraph:
         words, style = self.words, self.styles.cell
         if progress.units == 0:
-            return text(words(NO_QUOTA), style)
+            return text(words(msg.NO_QUOTA), style)
         if progress.units_met == progress.units:
-            return strong(words(MET), style, GOOD)
+            return strong(words(msg.MET), style, GOOD)
         if leaf:
-            return strong(words(NOT_MET), style, ALERT)
-        return strong(words(SOME_MET, met=progress.units_met, units=progress.units), style, ALERT)
+            return strong(words(msg.NOT_MET), style, ALERT)
+        some = words(msg.SOME_MET, met=progress.units_met, units=progress.units)
+        return strong(some, style, ALERT)
 
     def _quota_table(self, units: list[tuple[str, QuotaProgress, bool]]) -> Table:
         words = self.words
         columns = [
-            Column(words(UNIT), WIDTH - 110 * mm),
-            Column(words(QUOTA), 20 * mm, right=True),
-            Column(words(TOWARDS), 22 * mm, right=True),
-            Column(words(PROGRESS), 28 * mm, right=True),
-            Column(words(RESULT), 40 * mm),
+            Column(words(msg.UNIT), WIDTH - 110 * mm),
+            Column(words(msg.QUOTA), 20 * mm, right=True),
+            Column(words(msg.TOWARDS), 22 * mm, right=True),
+            Column(words(msg.PROGRESS), 28 * mm, right=True),
+            Column(words(msg.RESULT), 40 * mm),
         ]
         rows = [
             [
@@ -419,9 +337,9 @@ class ReportDocument:
         fixed = 7 * mm + 16 * mm + 14 * mm + 16 * mm
         columns = [
             Column("#", 7 * mm, right=True),
-            Column(words(UNIT_CODE), 16 * mm),
-            Column(words(UNIT), WIDTH - fixed - element_width * len(codes)),
-            Column(words(RESPONSES), 14 * mm, right=True),
+            Column(words(msg.UNIT_CODE), 16 * mm),
+            Column(words(msg.UNIT), WIDTH - fixed - element_width * len(codes)),
+            Column(words(msg.RESPONSES), 14 * mm, right=True),
             Column("SIPAS", 16 * mm, right=True),
             *(Column(code, element_width, right=True) for code in codes),
         ]
@@ -436,18 +354,18 @@ class ReportDocument:
             ]
             for rank, child in enumerate(report.children, start=1)
         ]
-        return [self._heading(CHILDREN_HEADING), grid(columns, rows, styles)]
+        return [self._heading(msg.CHILDREN_HEADING), grid(columns, rows, styles)]
 
 
 def _footer(report: Report, words: Words) -> Callable[[Canvas, Any], None]:
-    line = words(FOOTER, unit=report.unit_name, period=report.period_code)
+    line = words(msg.FOOTER, unit=report.unit_name, period=report.period_code)
 
     def draw(canvas: Canvas, document: Any) -> None:
         canvas.saveState()
         canvas.setFont(REGULAR, 8)
         canvas.setFillColorRGB(0.45, 0.45, 0.45)
         canvas.drawString(MARGIN, MARGIN / 2, line)
-        canvas.drawRightString(A4[0] - MARGIN, MARGIN / 2, words(PAGE, page=document.page))
+        canvas.drawRightString(A4[0] - MARGIN, MARGIN / 2, words(msg.PAGE, page=document.page))
         canvas.restoreState()
 
     return draw
@@ -480,7 +398,7 @@ def write_report_pdf(
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN,
-        title=words(DOCUMENT_TITLE, unit=report.unit_name, period=report.period_code),
+        title=words(msg.DOCUMENT_TITLE, unit=report.unit_name, period=report.period_code),
         author="hailong",
         lang=words.language,
     )
