@@ -124,7 +124,8 @@ def posters_command(
     posters = service.unit_posters(
         cli.transaction, unit_code, base_url=cli.settings.public_base_url
     )
-    with progress_bar(frame.text.vi(RENDERING), total) as advance, _atomic(output) as out:
+    progress = progress_bar(catalogs.both(RENDERING), total, lines_when_piped=True)
+    with progress as advance, _atomic(output) as out:
         count = write_posters(out, posters, frame, on_progress=advance)
     typer.echo(catalogs.both(WROTE_POSTERS, count=count, path=output))
 

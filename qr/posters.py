@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 from reportlab.pdfgen.canvas import Canvas
 
-from hailong.fonts import register_reportlab_fonts
+from hailong.fonts import REGULAR, register_reportlab_fonts
 from hailong.i18n import N_
 from qr.content import Poster, PosterFrame
 from qr.layout import draw_poster, page_size
@@ -36,8 +36,15 @@ def _chunks(posters: Iterable[Poster], size: int) -> Iterator[list[Poster]]:
 def render_chunk(posters: list[Poster], frame: PosterFrame) -> bytes:
     """A small PDF of these posters, one per page (reportlab keeps it all until save)."""
     buffer = io.BytesIO()
-    # invariant: no timestamps or random ids, so the same posters give the same bytes.
-    canvas = Canvas(buffer, pagesize=page_size(frame.size), invariant=1, pageCompression=1)
+    # invariant: no timestamps or random ids, so the same posters give the same bytes. The
+    # initial font is ours, or every page would name a Helvetica that is never embedded.
+    canvas = Canvas(
+        buffer,
+        pagesize=page_size(frame.size),
+        invariant=1,
+        pageCompression=1,
+        initialFontName=REGULAR,
+    )
     for poster in posters:
         draw_poster(canvas, poster, frame)
         canvas.showPage()
