@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import qrcode
 import qrcode.constants
-from playwright.sync_api import Browser, sync_playwright
 from PIL import Image, ImageDraw
+from playwright.sync_api import Browser, sync_playwright
 
 from qr.images import PNG_MODULE_PIXELS, QUIET_ZONE, image_bytes, png_bytes, svg_bytes
 from tests.conftest import in_ci
