@@ -201,6 +201,26 @@ class TestQrImage:
         assert result.exit_code == 1
         assert not list(out.iterdir())
 
+    def test_a_counter_of_a_closed_unit_has_no_code(
+        self, hailong: Hailong, province: Province, tmp_path: Path
+    ) -> None:
+        closed = province.in_closed_district
+        out = tmp_path / "out"
+        out.mkdir()
+        result = hailong("qr", "--counter", str(closed.counter_id), "-o", f"{out}/q.png")
+        assert result.exit_code == 1
+        assert closed.unit_name in result.stderr
+        assert not list(out.iterdir())
+
+    def test_a_missing_folder_is_reported_politely(
+        self, hailong: Hailong, province: Province, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "no-such-folder" / "q.png"
+        result = hailong("qr", "--counter", str(province.printed[0].counter_id), "-o", str(path))
+        assert result.exit_code == 1
+        assert f"Không ghi được tệp {path}" in result.stderr
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
 
 class TestPosters:
     def test_one_page_per_active_counter_of_the_subtree(
@@ -258,6 +278,15 @@ class TestPosters:
         [target] = [d for d in province.printed if d.unit_name == "Phường Hải An"]
         text = page_text(pdf)
         assert f"Trên Telegram: mở t.me/haiphong_khaosat_bot và gửi mã {target.short_code}" in text
+
+    def test_a_missing_folder_is_reported_politely(
+        self, hailong: Hailong, province: Province, tmp_path: Path
+    ) -> None:
+        pdf = tmp_path / "no-such-folder" / "posters.pdf"
+        result = hailong("posters", "--unit", "31", "-o", str(pdf))
+        assert result.exit_code == 1
+        assert f"Could not write {pdf}" in result.stderr
+        assert isinstance(result.exception, SystemExit)
 
     @pytest.mark.parametrize(
         ("args", "mentioned"),
