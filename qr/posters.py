@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice
 from typing import BinaryIO
 
+from reportlab import rl_config
 from reportlab.pdfgen.canvas import Canvas
 
 from hailong.fonts import REGULAR, register_reportlab_fonts
@@ -48,7 +49,15 @@ def render_chunk(posters: list[Poster], frame: PosterFrame) -> bytes:
     for poster in posters:
         draw_poster(canvas, poster, frame)
         canvas.showPage()
-    canvas.save()
+    # Flate alone, not ASCII85 on top: the bytes are read straight back by PdfPageSink, and
+    # encoding to 7-bit text and decoding it again took a quarter of the time per page. The
+    # setting is process-wide in reportlab, so it is restored at once.
+    ascii85 = rl_config.useA85
+    rl_config.useA85 = 0
+    try:
+        canvas.save()
+    finally:
+        rl_config.useA85 = ascii85
     return buffer.getvalue()
 
 
