@@ -13,6 +13,7 @@ not grow with the batch, the large batch's peak is close to the small one's.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import tempfile
 import time
@@ -40,6 +41,8 @@ COUNTERS_PER_COMMUNE = 20
 class Run:
     posters: int
     seconds: float
+    # CPU time of this process: on a shared machine, wall time also counts others' work.
+    cpu_seconds: float
     pdf_bytes: int
     # Peak of Python's allocations during the batch (tracemalloc), when traced.
     traced_peak: int
@@ -81,14 +84,16 @@ def render(settings: Settings, unit_code: str, size: PosterSize, out_dir: Path) 
     if tracemalloc.is_tracing():
         tracemalloc.reset_peak()
     started = time.perf_counter()
+    cpu_started = time.process_time()
     with path.open("wb") as out:
         posters = service.unit_posters(transaction, unit_code, base_url=settings.public_base_url)
         count = write_posters(out, posters, frame)
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
     traced_peak = tracemalloc.get_traced_memory()[1] if tracemalloc.is_tracing() else 0
     engine.dispose()
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return Run(count, seconds, path.stat().st_size, traced_peak, maxrss)
+    return Run(count, seconds, cpu_seconds, path.stat().st_size, traced_peak, maxrss)
 
 
 def mib(value: int) -> str:
@@ -101,6 +106,7 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=250)
     parser.add_argument("--size", choices=[s.value for s in PosterSize], default="A4")
     args = parser.parse_args()
+    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     size = PosterSize(args.size)
     with tempfile.TemporaryDirectory() as directory:
         out_dir = Path(directory)
@@ -131,9 +137,11 @@ def main() -> None:
     for name, run, traced in (("small", small, small_traced), ("large", large, large_traced)):
         print(
             f"{name} batch: {run.posters} {size.value} posters in {run.seconds:.1f} s "
-            f"= {run.posters / run.seconds:.1f} posters/s, PDF {mib(run.pdf_bytes)}, "
+            f"(CPU {run.cpu_seconds:.1f} s) = {run.posters / run.seconds:.1f} posters/s, "
+            f"PDF {mib(run.pdf_bytes)}, "
             f"peak traced {mib(traced)}, max RSS {mib(run.maxrss)}"
         )
+    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print(
         f"{large.posters / small.posters:.1f}x the posters: peak traced memory x"
         f"{large_traced / small_traced:.2f}, max RSS {mib(baseline)} after warm-up -> "

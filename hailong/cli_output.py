@@ -73,9 +73,16 @@ class Advance(Protocol):
 
 
 @contextmanager
-def progress_bar(description: str, total: int | None) -> Iterator[Advance]:
-    """A rich progress bar on stderr; silent when stderr is not a terminal (scripts, tests)."""
+def progress_bar(
+    description: str, total: int | None, *, lines_when_piped: bool = False
+) -> Iterator[Advance]:
+    """A rich progress bar on stderr. When stderr is not a terminal (scripts, cron, tests) it
+    is silent, or with `lines_when_piped` prints a plain "description: done/total" line at
+    every tenth of the way, so a long run's log still shows how far it got."""
     console = Console(stderr=True)
+    if lines_when_piped and not console.is_terminal:
+        yield _progress_lines(description, total)
+        return
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -91,3 +98,19 @@ def progress_bar(description: str, total: int | None) -> Iterator[Advance]:
             progress.advance(task, steps)
 
         yield advance
+
+
+def _progress_lines(description: str, total: int | None) -> Advance:
+    done = 0
+    tenths = 0
+
+    def advance(steps: int = 1) -> None:
+        nonlocal done, tenths
+        done += steps
+        reached = 10 if not total else min(10, done * 10 // total)
+        if total is None or reached > tenths:
+            tenths = reached
+            shown = f"{done}/{total}" if total else str(done)
+            typer.echo(f"{description}: {shown}", err=True)
+
+    return advance

@@ -30,6 +30,7 @@ WROTE_IMAGE = N_("Wrote the QR code of {counter} ({unit}) to {path}.")
 WROTE_POSTERS = N_("Wrote {count} posters to {path}.")
 RENDERING = N_("Rendering posters")
 IMAGE_SUFFIX = N_("The file name must end in .png or .svg.")
+CANNOT_WRITE = N_("Could not write {path}: {reason}")
 
 COUNTER_OPTION = typer.Option(..., "--counter", help="The counter's id.")
 
@@ -88,7 +89,12 @@ def qr_command(
             live = service.live_counter(session, counter_id)
     except HailongError as error:
         raise fail(catalogs.both(error.message, **error.params)) from None
-    _write_atomically(output, image_bytes(live.url(cli.settings.public_base_url), output.suffix))
+    try:
+        _write_atomically(
+            output, image_bytes(live.url(cli.settings.public_base_url), output.suffix)
+        )
+    except OSError as error:
+        raise fail(_cannot_write(catalogs, output, error)) from None
     typer.echo(
         catalogs.both(WROTE_IMAGE, counter=live.counter.name, unit=live.unit.name, path=output)
     )
@@ -124,9 +130,18 @@ def posters_command(
     posters = service.unit_posters(
         cli.transaction, unit_code, base_url=cli.settings.public_base_url
     )
-    with progress_bar(frame.text.vi(RENDERING), total) as advance, _atomic(output) as out:
-        count = write_posters(out, posters, frame, on_progress=advance)
+    progress = progress_bar(catalogs.both(RENDERING), total, lines_when_piped=True)
+    try:
+        with progress as advance, _atomic(output) as out:
+            count = write_posters(out, posters, frame, on_progress=advance)
+    except OSError as error:
+        raise fail(_cannot_write(catalogs, output, error)) from None
     typer.echo(catalogs.both(WROTE_POSTERS, count=count, path=output))
+
+
+def _cannot_write(catalogs: Catalogs, path: Path, error: OSError) -> str:
+    # strerror is the system's own words ("No such file or directory"), English only.
+    return catalogs.both(CANNOT_WRITE, path=path, reason=error.strerror or error)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

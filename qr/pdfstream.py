@@ -10,6 +10,7 @@ input used reads back the same.
 
 from __future__ import annotations
 
+import gc
 import io
 import zlib
 from array import array
@@ -78,6 +79,10 @@ class PdfPageSink:
             self._write_object(number, copy)
             self._kids.append(number)
             self._drain(pending, numbers)
+        # pypdf's objects point back at their reader, so each input leaves reference cycles
+        # behind; collecting them now keeps memory flat however many inputs follow.
+        del reader
+        gc.collect()
 
     def close(self, *, title: str | None = None) -> None:
         self._write_page_tree()

@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, islice
 from typing import BinaryIO
 
+from reportlab import rl_config
 from reportlab.pdfgen.canvas import Canvas
 
-from hailong.fonts import register_reportlab_fonts
+from hailong.fonts import REGULAR, register_reportlab_fonts
 from hailong.i18n import N_
 from qr.content import Poster, PosterFrame
 from qr.layout import draw_poster, page_size
@@ -36,12 +37,27 @@ def _chunks(posters: Iterable[Poster], size: int) -> Iterator[list[Poster]]:
 def render_chunk(posters: list[Poster], frame: PosterFrame) -> bytes:
     """A small PDF of these posters, one per page (reportlab keeps it all until save)."""
     buffer = io.BytesIO()
-    # invariant: no timestamps or random ids, so the same posters give the same bytes.
-    canvas = Canvas(buffer, pagesize=page_size(frame.size), invariant=1, pageCompression=1)
+    # invariant: no timestamps or random ids, so the same posters give the same bytes. The
+    # initial font is ours, or every page would name a Helvetica that is never embedded.
+    canvas = Canvas(
+        buffer,
+        pagesize=page_size(frame.size),
+        invariant=1,
+        pageCompression=1,
+        initialFontName=REGULAR,
+    )
     for poster in posters:
         draw_poster(canvas, poster, frame)
         canvas.showPage()
-    canvas.save()
+    # Flate alone, not ASCII85 on top: the bytes are read straight back by PdfPageSink, and
+    # encoding to 7-bit text and decoding it again took a quarter of the time per page. The
+    # setting is process-wide in reportlab, so it is restored at once.
+    ascii85 = rl_config.useA85
+    rl_config.useA85 = 0
+    try:
+        canvas.save()
+    finally:
+        rl_config.useA85 = ascii85
     return buffer.getvalue()
 
 

@@ -27,11 +27,12 @@ IMAGE_VERSION = "q1"
 def qr_router(context: AppContext) -> APIRouter:
     router = APIRouter()
 
-    @router.get("/q/{token}/qr.svg", include_in_schema=False)
+    # HEAD too: link checkers and chat apps' previews ask before they fetch.
+    @router.api_route("/q/{token}/qr.svg", methods=["GET", "HEAD"], include_in_schema=False)
     def qr_svg(token: str, request: Request) -> Response:
         return _qr_image(context, request, token, ".svg", SVG_MEDIA_TYPE)
 
-    @router.get("/q/{token}/qr.png", include_in_schema=False)
+    @router.api_route("/q/{token}/qr.png", methods=["GET", "HEAD"], include_in_schema=False)
     def qr_png(token: str, request: Request) -> Response:
         return _qr_image(context, request, token, ".png", PNG_MEDIA_TYPE)
 

@@ -36,6 +36,13 @@ class CounterRevoked(Gone):
     message = N_("Counter {counter_id} has been revoked: it has no QR code any more.")
 
 
+class UnitClosed(Gone):
+    message = N_(
+        "Counter {counter_id} belongs to {unit}, which no longer takes surveys: "
+        "its QR code would not work."
+    )
+
+
 class UnitNotFound(NotFound):
     message = N_("There is no unit with code {code}.")
 
@@ -78,6 +85,9 @@ def live_counter(session: Session, counter_id: int) -> LiveCounter:
     unit = session.get(Unit, counter.unit_id)
     if not counter.active or token is None or unit is None:
         raise CounterRevoked(counter_id=counter_id)
+    if not unit.active:
+        # A scan would only meet the "no longer in use" page: printing it helps nobody.
+        raise UnitClosed(counter_id=counter_id, unit=unit.name)
     return LiveCounter(counter=counter, unit=unit, token=token)
 
 

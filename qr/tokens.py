@@ -6,9 +6,10 @@ import re
 import secrets
 
 # 16 random bytes = 128 bits, 22 characters of base64url: "s_" + token stays far below
-# Telegram's 64-character start payload limit.
+# Telegram's 64-character start payload limit. Longer tokens than ours are still read (up to
+# what fits in a payload after "c_"), in case a deployment ever issues longer ones.
 TOKEN_BYTES = 16
-TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,62}$")
 
 # No 0/O, 1/I/L: people copy these from a poster in a dim hall.
 SHORT_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -93,10 +94,17 @@ def current_token(session: Session, counter: Counter) -> CounterToken | None:
     )
 
 
-def issue_token(session: Session, counter: Counter, *, attempts: int = 20) -> CounterToken:
-    """A fresh token and short code for a counter; retries the rare short-code collision."""
+def issue_token(
+    session: Session,
+    counter: Counter,
+    *,
+    attempts: int = 20,
+    short_codes: Callable[[], str] = new_short_code,
+) -> CounterToken:
+    """A fresh token and short code for a counter; retries the rare short-code collision
+    (unique among live tokens only, by a partial index, so retired codes may come back)."""
     for _ in range(attempts):
-        row = CounterToken(counter_id=counter.id, token=new_token(), short_code=new_short_code())
+        row = CounterToken(counter_id=counter.id, token=new_token(), short_code=short_codes())
         try:
             with session.begin_nested():
                 session.add(row)
