@@ -129,7 +129,7 @@ class TestRotate:
         assert reached_by_token(sessions, new.token) == old.counter_id
         assert reached_by_short_code(sessions, new.short_code) == old.counter_id
         assert reached_by_token(sessions, old.token) == "ReplacedCounterCode"
-        assert reached_by_short_code(sessions, old.short_code) == "UnknownCounter"
+        assert reached_by_short_code(sessions, old.short_code) == "ReplacedCounterCode"
         # Listed with its new code only.
         listed = hailong("counters", "--unit", "11413")
         assert new.url in listed.stdout and old.url not in listed.stdout
@@ -163,7 +163,7 @@ class TestRevoke:
         assert result.exit_code == 0, result.stderr
         assert target.unit_name in result.stdout and target.counter_name in result.stdout
         assert reached_by_token(sessions, target.token) == "RevokedCounterCode"
-        assert reached_by_short_code(sessions, target.short_code) == "UnknownCounter"
+        assert reached_by_short_code(sessions, target.short_code) == "RevokedCounterCode"
         listed = hailong("counters", "--unit", "31")
         assert target.url not in listed.stdout
 

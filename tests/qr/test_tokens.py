@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from hailong.counters.service import (
     ReplacedCounterCode,
-    UnknownCounter,
     issue_token,
     resolve_short_code,
     resolve_token,
@@ -119,7 +118,8 @@ class TestShortCodeUniqueness:
         assert new.token != old.token and new.short_code != old.short_code
         with pytest.raises(ReplacedCounterCode):
             resolve_token(session, old.token)
-        with pytest.raises(UnknownCounter):
+        # Typed from an old poster, the old code says so rather than "unknown".
+        with pytest.raises(ReplacedCounterCode):
             resolve_short_code(session, old.short_code)
         assert resolve_token(session, new.token).counter.id == counter.id
         assert resolve_short_code(session, new.short_code).counter.id == counter.id
