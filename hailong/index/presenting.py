@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hailong.index.figures import Ratio, percent, shown
-from hailong.index.formula import Figures, Formula, UnitCounts, criterion_counts
+from hailong.index.formula import Figures, Formula, UnitCounts, valid_and_satisfied
 from hailong.index.service import CounterIndex, FieldIndex, IndexNode, IndexResult, QuotaProgress
 
 # Warning signals: the share of answers 2-3 ("some" or "many" officials / cases).
@@ -57,16 +57,17 @@ def priorities(result: IndexResult, counts: UnitCounts) -> list[Priority]:
 
 
 def criteria_json(counts: UnitCounts, figures: Figures, formula: Formula) -> dict[str, Any]:
-    order = sorted(range(len(formula.scale)), key=lambda i: formula.scale[i])
+    order, positions = formula.counts_order, formula.satisfied
+    empty = [0] * len(formula.scale)
     result = {}
     for key in formula.criteria:
-        tally = criterion_counts(counts, key, formula)
-        vector = counts.answers.get(key) or [0] * len(formula.scale)
+        vector = counts.answers.get(key) or empty
+        valid, satisfied = valid_and_satisfied(vector, positions)
         result[key] = {
             "index": shown(figures.criteria[key]),
-            "valid": tally.valid,
-            "satisfied": tally.satisfied,
-            "counts": {formula.scale[i]: vector[i] for i in order},
+            "valid": valid,
+            "satisfied": satisfied,
+            "counts": {code: vector[i] for code, i in order},
         }
     return result
 
