@@ -238,18 +238,20 @@ class MemoryWatch:
         self._thread.join()
 
 
-def run_import(url: str, path: Path, log: Path) -> tuple[float, MemoryWatch]:
+def run_import(url: str, path: Path, log: Path) -> tuple[float, MemoryWatch, int]:
+    """Run `hailong import responses` as an operator would; (seconds, RSS samples, peak RSS)."""
     environment = dict(os.environ, HAILONG_DATABASE_URL=url)
     command = [str(ROOT / ".venv" / "bin" / "hailong"), "import", "responses", str(path)]
     started = time.perf_counter()
     with log.open("w") as output:
         process = subprocess.Popen(command, env=environment, stdout=output, stderr=output)
         with MemoryWatch(process.pid) as watch:
-            code = process.wait()
+            _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
     if code != 0:
         sys.exit(f"import failed ({code}); see {log}")
-    return elapsed, watch
+    return elapsed, watch, usage.ru_maxrss * 1024  # Linux reports kilobytes
 
 
 def best_of(runs: int, action: Callable[[], Any]) -> tuple[float, Any]:
@@ -284,6 +286,8 @@ def measure_index(url: str, runs: int) -> None:
         )
     with sessions() as session:
         period = session.query(Period).filter_by(code=PERIOD).one()
+    with sessions() as session:
+        # A transaction of its own: verify.check asks for a REPEATABLE READ snapshot first.
         started = time.perf_counter()
         differences = verify.check(session, period)
         _say(
@@ -297,15 +301,19 @@ def _mib(size: int) -> str:
     return f"{size / 2**20:.0f} MiB"
 
 
-def report_import(count: int, elapsed: float, watch: MemoryWatch) -> None:
+def report_import(count: int, elapsed: float, watch: MemoryWatch, peak: int) -> None:
     _say(f"import: {count:,} responses in {elapsed:.1f} s = {count / elapsed:,.0f} responses/s")
+    line = f"import memory: peak RSS of the importing process {_mib(peak)}"
     if watch.samples:
-        peak = max(rss for _, rss in watch.samples)
         quarters = [watch.samples[int(len(watch.samples) * q) - 1][1] for q in (0.25, 0.5, 1.0)]
-        _say(
-            f"import memory (RSS): peak {_mib(peak)}; at 25% / 50% / 100% of the run "
-            + " / ".join(_mib(q) for q in quarters)
-        )
+        line += "; RSS at 25% / 50% / 100% of the run " + " / ".join(_mib(q) for q in quarters)
+    _say(line)
+
+
+def _load() -> str:
+    """The machine's state, since other work on it changes every timing."""
+    one, five, _ = os.getloadavg()
+    return f"{os.cpu_count()} CPUs, load average {one:.1f} (1 min) {five:.1f} (5 min)"
 
 
 def main() -> None:
@@ -334,8 +342,10 @@ def main() -> None:
             f"wrote {args.responses:,} forms ({size / 2**20:.0f} MiB) in "
             f"{time.perf_counter() - started:.1f} s"
         )
-        elapsed, watch = run_import(url, csv_path, workdir / "import.log")
-        report_import(args.responses, elapsed, watch)
+        _say(f"before the import: {_load()}")
+        elapsed, watch, peak = run_import(url, csv_path, workdir / "import.log")
+        report_import(args.responses, elapsed, watch, peak)
+        _say(f"before the index: {_load()}")
         measure_index(url, args.runs)
     finally:
         if args.keep:

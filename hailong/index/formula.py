@@ -7,7 +7,7 @@ know which, so the two can only agree.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
@@ -35,6 +35,19 @@ class UnitCounts:
             found = self.answers[key] = [0] * size
         return found
 
+    @classmethod
+    def total(cls, parts: Sequence[UnitCounts]) -> UnitCounts:
+        """The sum of several counts (a parent's subtree): each question's counts are summed
+        column by column, in C, rather than added one part at a time."""
+        result = cls(responses=sum(part.responses for part in parts))
+        by_key: dict[str, list[list[int]]] = {}
+        for part in parts:
+            for key, counts in part.answers.items():
+                by_key.setdefault(key, []).append(counts)
+        for key, vectors in by_key.items():
+            result.answers[key] = [sum(column) for column in zip(*vectors, strict=True)]
+        return result
+
     def add(self, other: UnitCounts) -> None:
         self.responses += other.responses
         for key, counts in other.answers.items():
@@ -60,9 +73,14 @@ class Formula:
         return tuple(key for _, keys in self.elements for key in keys)
 
     @cached_property
-    def counts_order(self) -> tuple[tuple[str, int], ...]:
-        """(code, position) of the scale sorted by code: the order of `counts` in the JSON."""
-        return tuple(sorted((code, i) for i, code in enumerate(self.scale)))
+    def counts_order(self) -> tuple[tuple[str, ...], Callable[[Sequence[int]], tuple[int, ...]]]:
+        """The scale's codes sorted (the order of `counts` in the JSON), and a function that
+        picks a criterion's counts in that order."""
+        order = sorted(range(len(self.scale)), key=lambda i: self.scale[i])
+        pick = operator.itemgetter(*order)
+        if len(order) == 1:
+            return (self.scale[order[0]],), lambda counts: (pick(counts),)
+        return tuple(self.scale[i] for i in order), pick
 
 
 def formula_for(questionnaire: Questionnaire, period: Period) -> Formula:
@@ -112,11 +130,17 @@ def unit_figures(counts: UnitCounts, formula: Formula) -> Figures:
     elements: dict[str, Ratio | None] = {}
     answers, positions = counts.answers, formula.satisfied
     pooled = formula.element_rule == POOLED
+    # Written out rather than through criterion_counts: this runs for every unit.
     for code, keys in formula.elements:
         valid = satisfied = 0
         present = []
         for key in keys:
-            key_valid, key_satisfied = valid_and_satisfied(answers.get(key), positions)
+            vector = answers.get(key)
+            if vector is None:
+                criteria[key] = None
+                continue
+            key_valid = sum(vector)
+            key_satisfied = sum([vector[i] for i in positions])
             ratio = criteria[key] = percent(key_satisfied, key_valid)
             if ratio is not None:
                 present.append(ratio)

@@ -158,6 +158,9 @@ class FormChecker:
         self.periods = {p.code: p for p in session.scalars(select(Period))}
         self.channels = tuple(channel.value for channel in Channel)
         self._rules: dict[int, FormRules] = {}
+        # Loaded now: while the file is read, the session belongs to the import's writer.
+        for period in self.periods.values():
+            self.rules(period)
 
     def rules(self, period: Period) -> FormRules:
         found = self._rules.get(period.questionnaire_id)

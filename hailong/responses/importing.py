@@ -5,8 +5,9 @@ One pass over the file, so a million rows cost one read and flat memory:
   its (unit, period, form_id) is staged in a temporary table, where forms repeated inside the
   file are found by SQL at the end;
 - while no row has been bad, checked forms are stored in batches: responses, answers and
-  tallies. From the first bad row on nothing more is stored, and the rest is only checked, so
-  every bad row is still reported.
+  tallies, by a background writer, so PostgreSQL stores one batch while the next is read.
+  From the first bad row on nothing more is stored, and the rest is only checked, so every bad
+  row is still reported.
 A form already stored (same unit, period and form_id) is skipped, so importing a file twice adds
 nothing. The caller's transaction makes it all or nothing: it commits when the result is ok and
 rolls back otherwise.
@@ -15,7 +16,9 @@ rolls back otherwise.
 from __future__ import annotations
 
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -98,7 +101,6 @@ class Staging:
             Column("form_id", String(64), nullable=False),
             prefixes=["TEMPORARY"],
         )
-        self.pending: list[CheckedForm] = []
 
     def create(self) -> None:
         self.table.create(self.session.connection())
@@ -108,21 +110,15 @@ class Staging:
         # the table away with the rest (CREATE is transactional on both databases).
         self.table.drop(self.session.connection())
 
-    def add(self, form: CheckedForm, batch_rows: int) -> None:
-        self.pending.append(form)
-        if len(self.pending) >= batch_rows:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.pending:
+    def write(self, forms: list[CheckedForm]) -> None:
+        rows = [(f.line, f.unit_id, f.period.id, f.form_id) for f in forms]
+        if not rows:
             return
-        rows = [(f.line, f.unit_id, f.period.id, f.form_id) for f in self.pending]
         if is_postgresql(self.session):
             copy_rows(self.session, self.table.name, _STAGING_TYPES, rows)
         else:
             names = [name for name, _ in _STAGING_TYPES]
             self.session.execute(self.table.insert(), as_rows(names, rows))
-        self.pending = []
 
     def repeats(self) -> Iterator[tuple[int, int, str]]:
         """(line, first line, form_id) of each row that repeats an earlier one, in file order."""
@@ -235,6 +231,33 @@ _ANSWER_TYPES = [
 _STAGING_TYPES = [("line", "int4"), ("unit_id", "int4"), ("period_id", "int4"), ("form_id", "text")]
 
 
+class Writer:
+    """The database side of an import, on one background thread, in submission order.
+
+    Reading and checking the file is Python work; storing a batch is mostly PostgreSQL's. With
+    the storing of one batch running while the next is read, the two overlap on two cores.
+    At most `depth` batches wait, so memory stays flat. Only this thread uses the session
+    while the file is read.
+    """
+
+    def __init__(self, depth: int = 2) -> None:
+        self.depth = depth
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hailong-import")
+        self.pending: deque[Future[None]] = deque()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self.pending.append(self.executor.submit(job))
+        while len(self.pending) > self.depth:
+            self.pending.popleft().result()  # re-raises the job's error, if any
+
+    def finish(self) -> None:
+        while self.pending:
+            self.pending.popleft().result()
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
 class Importer:
     def __init__(
         self,
@@ -262,23 +285,25 @@ class Importer:
             self.result.problems.append(problem)
         if self.on_problem is not None:
             self.on_problem(problem)
-        self.batch = []  # nothing more is stored: the caller rolls everything back
 
     def run(self) -> ImportResult:
         self.staging.create()
-        for row in self._forms():
-            self.result.rows += 1
-            checked = self.checker.check(row)
-            if isinstance(checked, list):
-                for problem in checked:
-                    self.problem(problem)
-                continue
-            self.staging.add(checked, self.batch_rows)
-            if self.result.ok:
+        writer = Writer()
+        try:
+            for row in self._forms():
+                self.result.rows += 1
+                checked = self.checker.check(row)
+                if isinstance(checked, list):
+                    for problem in checked:
+                        self.problem(problem)
+                    continue
                 self.batch.append(checked)
                 if len(self.batch) >= self.batch_rows:
-                    self._store()
-        self.staging.flush()
+                    self._submit(writer)
+            self._submit(writer)
+            writer.finish()
+        finally:
+            writer.close()
         for line, first, form_id in self.staging.repeats():
             self.problem(
                 RowProblem(
@@ -288,19 +313,25 @@ class Importer:
                 )
             )
         if self.result.ok:
-            self._store()
             self.store.finish()
         else:
             self.result.imported = self.result.skipped = 0
         self.staging.drop()
         return self.result
 
-    def _store(self) -> None:
-        if self.batch:
-            imported = self.store.store(self.batch)
+    def _submit(self, writer: Writer) -> None:
+        """Stage the batch's forms and, while no row has been bad, store them."""
+        forms, self.batch = self.batch, []
+        # From the first bad row on nothing more is stored: the caller rolls back anyway.
+        store = self.result.ok
+        writer.submit(lambda: self._write(forms, store=store))
+
+    def _write(self, forms: list[CheckedForm], *, store: bool) -> None:
+        self.staging.write(forms)
+        if store and forms:
+            imported = self.store.store(forms)
             self.result.imported += imported
-            self.result.skipped += len(self.batch) - imported
-            self.batch = []
+            self.result.skipped += len(forms) - imported
 
     def _forms(self) -> Iterator[FormRow]:
         """Data rows of the file; a header problem or an unreadable file becomes a problem."""
