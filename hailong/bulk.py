@@ -10,10 +10,13 @@ Callers keep a plain SQLAlchemy path for SQLite.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.engine import Row
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 # (column name, PostgreSQL type of its values, as psycopg's binary COPY names it: int4, int8,
@@ -23,6 +26,44 @@ ColumnType = tuple[str, str]
 
 def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+# SQLSTATE of "permission denied".
+INSUFFICIENT_PRIVILEGE = "42501"
+
+
+@contextmanager
+def triggers_off(session: Session) -> Iterator[bool]:
+    """For a bulk load that vouches for its own references: stop PostgreSQL firing triggers on
+    this transaction's writes while the block runs; yields whether it could.
+
+    Our schema's only triggers are the foreign-key checks, and for a million imported forms
+    those cost more than everything else PostgreSQL does (each of ~40 million rows runs a
+    lookup and a lock of the row it references). The caller must make sure of what they would
+    have: that every referenced row exists and stays until commit (lock them FOR KEY SHARE),
+    or that it was inserted by this same transaction. Unique, NOT NULL and CHECK constraints
+    still hold. Allowed to superusers and to roles granted it (PostgreSQL 15:
+    GRANT SET ON PARAMETER session_replication_role TO ...); for other roles, and on SQLite,
+    the block runs with every check, only slower. A trigger added to these tables later must
+    be created ENABLE ALWAYS, or the load must do its work.
+    """
+    if not is_postgresql(session):
+        yield False
+        return
+    previous = session.execute(text("SHOW session_replication_role")).scalar_one()
+    try:
+        with session.begin_nested():
+            session.execute(text("SET LOCAL session_replication_role = replica"))
+    except DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+            raise
+        yield False
+        return
+    yield True
+    # After an error the caller rolls back, which ends the setting too.
+    session.execute(
+        text("SELECT set_config('session_replication_role', :value, true)"), {"value": previous}
+    )
 
 
 def _names(columns: Sequence[ColumnType]) -> str:

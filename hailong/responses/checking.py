@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hailong.i18n import N_
-from hailong.models import Channel, Period, ResponseStatus, Unit
+from hailong.models import Channel, Period, QuestionnaireVersion, ResponseStatus, Unit
 from hailong.periods.service import VIETNAM
 from hailong.questionnaires.service import questionnaire_by_id
 from hailong.responses.csvformat import ANSWER_COLUMNS, PROCEDURE_QUESTION, FormRow
@@ -152,10 +152,22 @@ class FormRules:
 class FormChecker:
     """Checks one row against the units, periods and the period's questionnaire."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, lock: bool = False) -> None:
+        """`lock`: hold every unit, period and questionnaire version a form may name until
+        the transaction ends (FOR KEY SHARE), as foreign-key checks would; for an import that
+        writes with them off (hailong.bulk.triggers_off)."""
         self.session = session
-        self.units = dict(session.execute(select(Unit.code, Unit.id)).tuples().all())
-        self.periods = {p.code: p for p in session.scalars(select(Period))}
+        units = select(Unit.code, Unit.id)
+        periods = select(Period)
+        versions = select(QuestionnaireVersion.id)
+        if lock:
+            units = units.with_for_update(key_share=True)
+            periods = periods.with_for_update(key_share=True)
+            versions = versions.with_for_update(key_share=True)
+        self.units = dict(session.execute(units).tuples().all())
+        self.periods = {p.code: p for p in session.scalars(periods)}
+        if lock:
+            session.execute(versions).all()
         self.channels = tuple(channel.value for channel in Channel)
         self._rules: dict[int, FormRules] = {}
         # Loaded now: while the file is read, the session belongs to the import's writer.
