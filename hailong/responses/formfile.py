@@ -70,19 +70,22 @@ class FormFile:
             try:
                 sheet = workbook.worksheets[0]
                 for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-                    yield line, trim(cells), line
+                    yield line, trim(cells, pad=line > 1), line
             finally:
                 workbook.close()
         except _xlsx_errors() as error:
             raise UnreadableFile(str(error)) from error
 
 
-def trim(cells: Sequence[object]) -> Sequence[object]:
-    """Spreadsheets pad rows with empty cells; only filled cells past the header are extra."""
+def trim(cells: Sequence[object], *, pad: bool) -> Sequence[object]:
+    """A spreadsheet row as long as the header: a spreadsheet does not tell an empty cell at
+    the end of a row from no cell, so only filled cells past the header are extra, and a data
+    row (`pad`) that stops early has empty cells after."""
     end = len(cells)
     while end > len(COLUMNS) and is_blank(cells[end - 1 : end]):
         end -= 1
-    return cells[:end]
+    padding = (None,) * (len(COLUMNS) - end) if pad else ()
+    return (*cells[:end], *padding)
 
 
 def _csv_rows(raw: BinaryIO) -> Iterator[FileRow]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -48,6 +48,10 @@ TALLY_ROWS = 50_000
 KEEP_PROBLEMS = 10_000  # reported as they are found; only this many are kept in memory
 
 NOT_UTF8 = N_("The file is not UTF-8 text. Save it as CSV UTF-8.")
+WRONG_SEPARATOR = N_(
+    "The columns are separated by “{separator}”, not by commas. Save the file as CSV UTF-8 "
+    "(comma delimited)."
+)
 _HEADER_MESSAGES = {
     "extra": N_("Unexpected columns: {columns}. Remove them."),
     "missing": N_("Missing columns: {columns}."),
@@ -353,6 +357,10 @@ class Importer:
             if not self.source.is_xlsx and not_utf8(header[1]):
                 self.problem(RowProblem(1, NOT_UTF8))
                 return
+            separator = _other_separator(header[1])
+            if separator is not None:
+                self.problem(RowProblem(1, WRONG_SEPARATOR, {"separator": separator}))
+                return
             for issue in header_problems(header[1]):
                 self.problem(_header_problem(issue))
             if not self.result.ok:
@@ -382,6 +390,16 @@ class Importer:
                     line, N_("The file could not be read as XLSX: {error}"), {"error": error}
                 )
             )
+
+
+def _other_separator(header: Sequence[object]) -> str | None:
+    """The separator of a CSV saved with semicolons or tabs (Excel does, in some locales)."""
+    if len(header) != 1:
+        return None
+    for separator, shown in ((";", ";"), ("\t", "Tab")):
+        if separator in str(header[0]):
+            return shown
+    return None
 
 
 def _header_problem(issue: HeaderProblem) -> RowProblem:

@@ -230,6 +230,22 @@ class TestFileFormats:
         for key in (*CRITERIA_COLUMNS, "harassment", "priorities", "gave_feedback"):
             assert answers.get(key) == (forms[1][key] or None), key
 
+    def test_xlsx_rows_that_stop_before_their_empty_last_cells(
+        self, hailong: Hailong, session: Session, sessions: sessionmaker[Session], tmp_path: Path
+    ) -> None:
+        from openpyxl import Workbook
+
+        setup_units_and_period(session)
+        short = form(1, priorities="", comment="")
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet()
+        sheet.append(list(COLUMNS))
+        sheet.append([short[c] for c in COLUMNS][: COLUMNS.index("priorities")])
+        workbook.save(tmp_path / "f.xlsx")
+        result = hailong("import", "responses", str(tmp_path / "f.xlsx"))
+        assert result.exit_code == 0, result.stderr
+        assert count(sessions, Response) == 1
+
     def test_a_bad_cell_in_xlsx_is_named_by_its_row(
         self, hailong: Hailong, session: Session, sessions: sessionmaker[Session], tmp_path: Path
     ) -> None:
@@ -292,6 +308,19 @@ class TestHeader:
         stderr = self._import_with(hailong, tmp_path, columns)
         assert messages_for(stderr, 1) == [
             f"The columns must come in this order: {', '.join(COLUMNS)}."
+        ]
+
+    def test_a_file_saved_with_semicolons(
+        self, hailong: Hailong, session: Session, tmp_path: Path
+    ) -> None:
+        setup_units_and_period(session)
+        path = tmp_path / "f.csv"
+        path.write_text(csv_text([form(1)]).replace(",", ";"), encoding="utf-8")
+        result = hailong("import", "responses", str(path))
+        assert result.exit_code != 0
+        assert messages_for(result.stderr, 1) == [
+            "The columns are separated by “;”, not by commas. "
+            "Save the file as CSV UTF-8 (comma delimited)."
         ]
 
     def test_an_empty_file(self, hailong: Hailong, session: Session, tmp_path: Path) -> None:
