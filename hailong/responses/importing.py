@@ -27,10 +27,25 @@ from typing import Any
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.orm import Session
 
-from hailong.bulk import as_rows, copy_rows, copy_upsert, is_postgresql, triggers_off
+from hailong.bulk import (
+    analyze,
+    as_rows,
+    copy_rows,
+    copy_upsert,
+    is_postgresql,
+    triggers_off,
+)
 from hailong.db import dialect_insert
 from hailong.i18n import N_, Catalogs
-from hailong.models import Answer, Period, Response, ResponseStatus, ReviewState
+from hailong.models import (
+    Answer,
+    Period,
+    Response,
+    ResponseStatus,
+    ReviewState,
+    Tally,
+    UnitTally,
+)
 from hailong.models.base import utcnow
 from hailong.responses.checking import CheckedForm, FormChecker, RowProblem
 from hailong.responses.csvformat import COLUMNS, FormRow, HeaderProblem, form_row, header_problems
@@ -45,6 +60,8 @@ BATCH_ROWS = 5000
 # Counts are gathered over several batches and written when this many tally rows are pending:
 # a file sorted by unit then writes each tally row about once.
 TALLY_ROWS = 50_000
+# A file this large changes the tables enough for the planner to need new statistics.
+ANALYZE_AFTER = 10_000
 KEEP_PROBLEMS = 10_000  # reported as they are found; only this many are kept in memory
 
 NOT_UTF8 = N_("The file is not UTF-8 text. Save it as CSV UTF-8.")
@@ -232,6 +249,12 @@ _ANSWER_TYPES = [
     ("value", "text"),
     ("answered_at", "timestamptz"),
 ]
+_WRITTEN_TABLES = (
+    Response.__tablename__,
+    Answer.__tablename__,
+    Tally.__tablename__,
+    UnitTally.__tablename__,
+)
 _STAGING_TYPES = [("line", "int4"), ("unit_id", "int4"), ("period_id", "int4"), ("form_id", "text")]
 
 
@@ -271,8 +294,10 @@ class Importer:
         on_problem: Callable[[RowProblem], None] | None = None,
         progress: Progress | None = None,
         batch_rows: int = BATCH_ROWS,
+        analyze_after: int = ANALYZE_AFTER,
     ) -> None:
         self.session = session
+        self.analyze_after = analyze_after
         self.source = source
         self.on_problem = on_problem
         self.progress = progress
@@ -324,6 +349,8 @@ class Importer:
             )
         if self.result.ok:
             self.store.finish()
+            if self.result.imported >= self.analyze_after:
+                analyze(self.session, _WRITTEN_TABLES)
         else:
             self.result.imported = self.result.skipped = 0
         self.staging.drop()
@@ -455,10 +482,16 @@ def import_responses(
     on_problem: Callable[[RowProblem], None] | None = None,
     progress: Progress | None = None,
     batch_rows: int = BATCH_ROWS,
+    analyze_after: int = ANALYZE_AFTER,
 ) -> ImportResult:
     """Check and import a responses file. With any problem the result is not ok and the
     caller must roll back: forms checked before the first bad row may have been written."""
     importer = Importer(
-        session, FormFile(path), on_problem=on_problem, progress=progress, batch_rows=batch_rows
+        session,
+        FormFile(path),
+        on_problem=on_problem,
+        progress=progress,
+        batch_rows=batch_rows,
+        analyze_after=analyze_after,
     )
     return importer.run()

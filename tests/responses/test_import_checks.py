@@ -95,3 +95,31 @@ class TestForeignKeyChecks:
             )  # fmt: skip
         session.rollback()
         assert count(sessions, Answer) == 0
+
+
+class TestStatistics:
+    @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+    def test_a_large_import_leaves_the_planner_up_to_date_statistics(
+        self, session: Session, sessions: sessionmaker[Session], tmp_path: Path
+    ) -> None:
+        _, wards = setup_units_and_period(session)
+        rng = random.Random(8)
+        forms = [varied_form(n, wards[n % 3].code, rng) for n in range(150)]
+        with sessions() as importing:
+            result = import_responses(
+                importing, write_forms(tmp_path / "f.csv", forms), analyze_after=100
+            )
+            importing.commit()
+        assert result.imported == 150
+        with sessions() as check:
+            estimated = dict(
+                check.execute(
+                    text("SELECT relname, reltuples FROM pg_class WHERE relname IN "
+                         "('response', 'answer', 'tally', 'unit_tally')")
+                ).tuples().all()
+            )  # fmt: skip
+            answers = check.scalar(select(func.count()).select_from(Answer))
+        # Without ANALYZE these stay at -1 ("never counted") until autovacuum comes round.
+        assert estimated["response"] == 150
+        assert estimated["answer"] == answers
+        assert estimated["tally"] > 0 and estimated["unit_tally"] > 0
