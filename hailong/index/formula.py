@@ -7,7 +7,7 @@ know which, so the two can only agree.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
@@ -73,14 +73,9 @@ class Formula:
         return tuple(key for _, keys in self.elements for key in keys)
 
     @cached_property
-    def counts_order(self) -> tuple[tuple[str, ...], Callable[[Sequence[int]], tuple[int, ...]]]:
-        """The scale's codes sorted (the order of `counts` in the JSON), and a function that
-        picks a criterion's counts in that order."""
-        order = sorted(range(len(self.scale)), key=lambda i: self.scale[i])
-        pick = operator.itemgetter(*order)
-        if len(order) == 1:
-            return (self.scale[order[0]],), lambda counts: (pick(counts),)
-        return tuple(self.scale[i] for i in order), pick
+    def counts_order(self) -> tuple[tuple[str, int], ...]:
+        """(code, position) of the scale sorted by code: the order of `counts` in the JSON."""
+        return tuple(sorted(((code, i) for i, code in enumerate(self.scale)), key=lambda p: p[0]))
 
 
 def formula_for(questionnaire: Questionnaire, period: Period) -> Formula:

@@ -64,8 +64,7 @@ def priorities(result: IndexResult, counts: UnitCounts) -> list[Priority]:
 
 
 def criteria_json(counts: UnitCounts, figures: Figures, formula: Formula) -> dict[str, Any]:
-    codes, in_code_order = formula.counts_order
-    positions = formula.satisfied
+    order, positions = formula.counts_order, formula.satisfied
     empty = [0] * len(formula.scale)
     result = {}
     # Written out rather than through helpers: this runs for every criterion of every unit.
@@ -75,7 +74,7 @@ def criteria_json(counts: UnitCounts, figures: Figures, formula: Formula) -> dic
             "index": shown(figures.criteria[key]),
             "valid": sum(vector),
             "satisfied": sum([vector[i] for i in positions]),
-            "counts": dict(zip(codes, in_code_order(vector), strict=True)),
+            "counts": {code: vector[i] for code, i in order},
         }
     return result
 
