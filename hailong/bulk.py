@@ -3,7 +3,7 @@
 An executemany sends one statement per row (or a VALUES list of a thousand rows, each value a
 parameter that SQLAlchemy and the driver handle in Python). COPY streams the rows in
 PostgreSQL's binary format, which psycopg writes in C: for the million forms of a national
-import, the difference between most of an hour and a couple of minutes. COPY cannot say ON
+import, the difference between most of an hour and a few minutes. COPY cannot say ON
 CONFLICT, so an upsert copies into a temporary scratch table first and inserts from there.
 Callers keep a plain SQLAlchemy path for SQLite.
 """
@@ -38,8 +38,8 @@ def triggers_off(session: Session) -> Iterator[bool]:
     this transaction's writes while the block runs; yields whether it could.
 
     Our schema's only triggers are the foreign-key checks, and for a million imported forms
-    those cost more than everything else PostgreSQL does (each of ~40 million rows runs a
-    lookup and a lock of the row it references). The caller must make sure of what they would
+    those cost more than everything else PostgreSQL does: some 45 million lookups and locks,
+    one per foreign key of each row written. The caller must make sure of what they would
     have: that every referenced row exists and stays until commit (lock them FOR KEY SHARE),
     or that it was inserted by this same transaction. Unique, NOT NULL and CHECK constraints
     still hold. Allowed to superusers and to roles granted it (PostgreSQL 15:
