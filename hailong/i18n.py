@@ -51,6 +51,7 @@ DOMAIN_SOURCES: dict[str, tuple[str, ...]] = {
         "hailong/reports/**.py",
         "hailong/responses/exporting.py",
         "hailong/responses/importing.py",
+        "hailong/responses/checking.py",
         "hailong/responses/cli.py",
     ),
 }

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
+    Integer,
     Select,
     String,
     cast,
@@ -28,7 +28,7 @@ from hailong.models.tally import SLOT_COLUMNS, SLOTS
 from hailong.questionnaires.service import questionnaire_by_id
 from hailong.tallies.layout import RESPONSES_KEY, TallyLayout, layout_for
 
-GroupKey = tuple[Any, ...]
+GroupKey = Any  # a column's value, or a tuple of several
 
 
 @dataclass(frozen=True)
@@ -114,12 +114,23 @@ class Decoder:
         counts.vector(key, len(main.codes))[main.codes.index(code)] += n
 
 
+FAST_AGGREGATES = {
+    # The index is a few hundred thousand tally rows, where JIT costs more than it saves.
+    "jit": "off",
+    # Keep the aggregate's hash table in memory.
+    "work_mem": "64MB",
+    # Let workers share the scan and a first aggregation even for this small a result: the
+    # planner's default costs keep a national index (under a second) on one core.
+    "parallel_setup_cost": "0",
+    "parallel_tuple_cost": "0",
+}
+
+
 def prefer_fast_aggregates(session: Session) -> None:
-    """On PostgreSQL, keep this transaction's aggregates in memory and skip JIT compilation:
-    the index is a few hundred thousand tally rows, where JIT costs more than it saves."""
+    """On PostgreSQL, settings for this transaction's aggregates (see FAST_AGGREGATES)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.set_config("jit", "off", True)))
-        session.execute(select(func.set_config("work_mem", "64MB", True)))
+        for name, value in FAST_AGGREGATES.items():
+            session.execute(select(func.set_config(name, value, True)))
 
 
 def _in_subtree(unit_column: Any, unit_path: str) -> ColumnElement[bool]:
@@ -141,8 +152,9 @@ def _tally_filters(table: Any, selection: Selection) -> list[ColumnElement[bool]
 def _summed_slots(
     table: Any, group: Sequence[Any], selection: Selection, slot_count: int
 ) -> Select[Any]:
-    # PostgreSQL's sum(bigint) is numeric, which arrives as Decimal: cast back to whole numbers.
-    slots = [cast(func.sum(table.c[name]), BigInteger) for name in SLOT_COLUMNS[:slot_count]]
+    # Summed as 4-byte integers: PostgreSQL sums bigints as numeric (Decimal in Python, and
+    # twice the work); a sum of integers is a bigint. One tally cell never nears 2^31.
+    slots = [func.sum(cast(table.c[name], Integer)) for name in SLOT_COLUMNS[:slot_count]]
     keys = [table.c.questionnaire_id, table.c.question_key, table.c.part]
     return (
         select(*group, *keys, *slots)
@@ -151,16 +163,52 @@ def _summed_slots(
     )
 
 
-def _gather(decoder: Decoder, rows: Iterable[Any], width: int) -> dict[GroupKey, UnitCounts]:
-    """Rows of (group columns..., questionnaire, question, part, slots...) -> counts by group."""
+def fetch_all(session: Session, query: Select[Any]) -> Sequence[Sequence[Any]]:
+    """Every row of a query at once.
+
+    On PostgreSQL straight from psycopg's binary cursor: the national index reads about a
+    hundred thousand summed rows, and building SQLAlchemy Row objects for them cost as much
+    as PostgreSQL's own work.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return session.execute(query).all()
+    connection = session.connection()
+    compiled = query.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    cursor = connection.connection.driver_connection.cursor(binary=True)  # type: ignore[union-attr]
+    cursor.execute(str(compiled), compiled.params)
+    rows: list[Sequence[Any]] = cursor.fetchall()
+    return rows
+
+
+def _gather(
+    decoder: Decoder, rows: Iterable[Sequence[Any]], width: int
+) -> dict[GroupKey, UnitCounts]:
+    """Rows of (group columns..., questionnaire, question, part, slots...) -> counts by group.
+
+    A group of one column is keyed by its value, a wider one by the tuple of its values.
+    """
     result: dict[GroupKey, UnitCounts] = {}
+    main_id, sizes, first_slot = decoder.main_id, decoder.sizes, width + 3
     for row in rows:
-        group = tuple(row[:width])
+        group = row[0] if width == 1 else tuple(row[:width])
         counts = result.get(group)
         if counts is None:
             counts = result[group] = UnitCounts()
-        qid, key, part = row[width], row[width + 1], row[width + 2]
-        decoder.add_slots(counts, qid, key, part, row[width + 3 :])
+        questionnaire_id, key, part = row[width], row[width + 1], row[width + 2]
+        size = sizes.get(key)
+        if (
+            questionnaire_id == main_id
+            and part == 0
+            and size is not None
+            and key not in counts.answers
+            and first_slot + size <= len(row)
+        ):
+            # The usual row, the group's only one for this question: its slots are the counts.
+            counts.answers[key] = list(row[first_slot : first_slot + size])
+        else:
+            decoder.add_slots(counts, questionnaire_id, key, part, row[first_slot:])
     return result
 
 
@@ -170,8 +218,7 @@ def unit_counts_from_tallies(session: Session, selection: Selection) -> dict[int
     table = UnitTally.__table__
     prefer_fast_aggregates(session)
     query = _summed_slots(table, [table.c.unit_id], selection, decoder.slot_count)
-    gathered = _gather(decoder, session.execute(query), 1)
-    return {group[0]: counts for group, counts in gathered.items()}
+    return _gather(decoder, fetch_all(session, query), 1)
 
 
 def counts_by_counter(
@@ -183,8 +230,7 @@ def counts_by_counter(
     query = _summed_slots(table, [table.c.counter_id], selection, decoder.slot_count).where(
         table.c.unit_id == unit_id
     )
-    gathered = _gather(decoder, session.execute(query), 1)
-    return {group[0]: counts for group, counts in gathered.items()}
+    return _gather(decoder, fetch_all(session, query), 1)
 
 
 def counts_by_procedure(
@@ -195,8 +241,7 @@ def counts_by_procedure(
     table = Tally.__table__
     group = [table.c.unit_id, table.c.procedure_code]
     query = _summed_slots(table, group, selection, decoder.slot_count)
-    gathered = _gather(decoder, session.execute(query), 2)
-    return {(g[0], g[1]): counts for g, counts in gathered.items()}
+    return _gather(decoder, fetch_all(session, query), 2)
 
 
 def raw_query(selection: Selection, keys: Iterable[str]) -> Select[Any]:

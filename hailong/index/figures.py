@@ -33,8 +33,8 @@ def mean(values: Iterable[Ratio | None]) -> Ratio | None:
         return None
     if len(present) == 1:
         return present[0]
-    denominator = math.lcm(*(d for _, d in present))
-    numerator = sum(n * (denominator // d) for n, d in present)
+    denominator = math.lcm(*[d for _, d in present])
+    numerator = sum([n * (denominator // d) for n, d in present])
     denominator *= len(present)
     common = math.gcd(numerator, denominator)
     return numerator // common, denominator // common
@@ -60,6 +60,14 @@ def rounded(value: Ratio | None) -> Decimal | None:
 
 
 def shown(value: Ratio | None) -> float | None:
-    """A JSON number with at most two decimals."""
-    figure = rounded(value)
-    return None if figure is None else float(figure)
+    """A JSON number with at most two decimals: the same number as float(rounded(value)).
+
+    Integers only, as this runs for every figure of every unit of the national index:
+    hundredths rounded half up, from the thousandths cut as in rounded(); then one division,
+    which gives the double nearest to the two-decimal number, as float("66.67") does.
+    """
+    if value is None:
+        return None
+    numerator, denominator = value
+    hundredths = ((numerator * 1000) // denominator + 5) // 10
+    return hundredths / 100

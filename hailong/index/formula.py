@@ -9,6 +9,8 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import NamedTuple
 
 from hailong.index.figures import Ratio, mean, percent
 from hailong.models import Period, ReviewState
@@ -33,6 +35,19 @@ class UnitCounts:
             found = self.answers[key] = [0] * size
         return found
 
+    @classmethod
+    def total(cls, parts: Sequence[UnitCounts]) -> UnitCounts:
+        """The sum of several counts (a parent's subtree): each question's counts are summed
+        column by column, in C, rather than added one part at a time."""
+        result = cls(responses=sum(part.responses for part in parts))
+        by_key: dict[str, list[list[int]]] = {}
+        for part in parts:
+            for key, counts in part.answers.items():
+                by_key.setdefault(key, []).append(counts)
+        for key, vectors in by_key.items():
+            result.answers[key] = [sum(column) for column in zip(*vectors, strict=True)]
+        return result
+
     def add(self, other: UnitCounts) -> None:
         self.responses += other.responses
         for key, counts in other.answers.items():
@@ -53,9 +68,14 @@ class Formula:
     element_rule: str
     rollup_rule: str
 
-    @property
+    @cached_property
     def criteria(self) -> tuple[str, ...]:
         return tuple(key for _, keys in self.elements for key in keys)
+
+    @cached_property
+    def counts_order(self) -> tuple[tuple[str, int], ...]:
+        """(code, position) of the scale sorted by code: the order of `counts` in the JSON."""
+        return tuple(sorted(((code, i) for i, code in enumerate(self.scale)), key=lambda p: p[0]))
 
 
 def formula_for(questionnaire: Questionnaire, period: Period) -> Formula:
@@ -82,34 +102,46 @@ class Figures:
     sipas: Ratio | None
 
 
-@dataclass(frozen=True)
-class CriterionCounts:
+class CriterionCounts(NamedTuple):
     valid: int
     satisfied: int
 
 
 def criterion_counts(counts: UnitCounts, key: str, formula: Formula) -> CriterionCounts:
-    vector = counts.answers.get(key)
+    return CriterionCounts(*valid_and_satisfied(counts.answers.get(key), formula.satisfied))
+
+
+def valid_and_satisfied(vector: list[int] | None, satisfied: Sequence[int]) -> tuple[int, int]:
+    """(valid answers, satisfied answers) of a criterion's counts. A plain tuple: the national
+    index asks this for every criterion of every unit."""
     if vector is None:
-        return CriterionCounts(0, 0)
-    return CriterionCounts(sum(vector), sum(vector[i] for i in formula.satisfied))
+        return 0, 0
+    return sum(vector), sum([vector[i] for i in satisfied])
 
 
 def unit_figures(counts: UnitCounts, formula: Formula) -> Figures:
     """Figures of one unit's own responses (or of a pooled subtree, as if one unit)."""
     criteria: dict[str, Ratio | None] = {}
     elements: dict[str, Ratio | None] = {}
+    answers, positions = counts.answers, formula.satisfied
+    pooled = formula.element_rule == POOLED
+    # Written out rather than through criterion_counts: this runs for every unit.
     for code, keys in formula.elements:
         valid = satisfied = 0
+        present = []
         for key in keys:
-            tally = criterion_counts(counts, key, formula)
-            criteria[key] = percent(tally.satisfied, tally.valid)
-            valid += tally.valid
-            satisfied += tally.satisfied
-        if formula.element_rule == POOLED:
-            elements[code] = percent(satisfied, valid)
-        else:
-            elements[code] = mean(criteria[key] for key in keys)
+            vector = answers.get(key)
+            if vector is None:
+                criteria[key] = None
+                continue
+            key_valid = sum(vector)
+            key_satisfied = sum([vector[i] for i in positions])
+            ratio = criteria[key] = percent(key_satisfied, key_valid)
+            if ratio is not None:
+                present.append(ratio)
+            valid += key_valid
+            satisfied += key_satisfied
+        elements[code] = percent(satisfied, valid) if pooled else mean(present)
     return Figures(criteria=criteria, elements=elements, sipas=mean(elements.values()))
 
 

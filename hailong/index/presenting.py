@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from hailong.index.figures import Ratio, percent, shown
-from hailong.index.formula import Figures, Formula, UnitCounts, criterion_counts
-from hailong.index.service import CounterIndex, FieldIndex, IndexNode, IndexResult, QuotaProgress
+from hailong.index.formula import Figures, Formula, UnitCounts
+from hailong.index.service import (
+    CounterIndex,
+    FieldIndex,
+    IndexNode,
+    IndexResult,
+    QuotaProgress,
+    without_gc,
+)
 
 # Warning signals: the share of answers 2-3 ("some" or "many" officials / cases).
 WARNINGS: Mapping[str, tuple[str, ...]] = {
@@ -18,8 +25,8 @@ WARNINGS: Mapping[str, tuple[str, ...]] = {
 PRIORITIES_KEY = "priorities"
 
 
-@dataclass(frozen=True)
-class Warning:
+# Not frozen dataclasses, whose __init__ is slow: the national index makes nine per unit.
+class Warning(NamedTuple):
     key: str
     answered: int
     flagged: int
@@ -29,7 +36,7 @@ class Warning:
         return percent(self.flagged, self.answered)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Priority:
     code: str
     count: int
@@ -57,16 +64,17 @@ def priorities(result: IndexResult, counts: UnitCounts) -> list[Priority]:
 
 
 def criteria_json(counts: UnitCounts, figures: Figures, formula: Formula) -> dict[str, Any]:
-    order = sorted(range(len(formula.scale)), key=lambda i: formula.scale[i])
+    order, positions = formula.counts_order, formula.satisfied
+    empty = [0] * len(formula.scale)
     result = {}
+    # Written out rather than through helpers: this runs for every criterion of every unit.
     for key in formula.criteria:
-        tally = criterion_counts(counts, key, formula)
-        vector = counts.answers.get(key) or [0] * len(formula.scale)
+        vector = counts.answers.get(key) or empty
         result[key] = {
             "index": shown(figures.criteria[key]),
-            "valid": tally.valid,
-            "satisfied": tally.satisfied,
-            "counts": {formula.scale[i]: vector[i] for i in order},
+            "valid": sum(vector),
+            "satisfied": sum([vector[i] for i in positions]),
+            "counts": {code: vector[i] for code, i in order},
         }
     return result
 
@@ -122,6 +130,7 @@ def node_json(result: IndexResult, node: IndexNode, *, depth: int | None = None)
     return body
 
 
+@without_gc
 def index_json(result: IndexResult, *, depth: int | None = None) -> dict[str, Any]:
     return node_json(result, result.root, depth=depth)
 

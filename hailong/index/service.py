@@ -6,9 +6,12 @@ formula runs bottom-up in memory: a parent's figures come from its children's.
 
 from __future__ import annotations
 
+import functools
+import gc
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,6 +37,30 @@ from hailong.index.formula import (
 )
 from hailong.models import Counter, Period, Procedure, Quota, Unit
 from hailong.questionnaires.service import questionnaire_by_id
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def without_gc(function: Callable[P, T]) -> Callable[P, T]:
+    """Run `function` with Python's cycle collector paused.
+
+    The national index allocates a few hundred thousand small dicts, lists and tuples, none in
+    a cycle; the collector would walk them again and again as they pile up (a quarter of the
+    time). Reference counting still frees everything at once afterwards.
+    """
+
+    @functools.wraps(function)
+    def paused(*args: P.args, **kwargs: P.kwargs) -> T:
+        if not gc.isenabled():
+            return function(*args, **kwargs)
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return paused
 
 
 class ChannelGroup(StrEnum):
@@ -186,10 +213,7 @@ class TreeBuilder:
             figures = unit_figures(own_counts, self.formula)
             node = IndexNode(info, name, own_counts, own_counts, figures, None)
         else:
-            counts = UnitCounts()
-            counts.add(own_counts)
-            for child in children:
-                counts.add(child.counts)
+            counts = UnitCounts.total([own_counts, *(child.counts for child in children)])
             own = unit_figures(own_counts, self.formula) if own_counts.responses else None
             # Members of the roll-up: children with a counted response, and the unit itself
             # when it has counters and responses of its own (a pre-2025 district, say).
@@ -230,6 +254,7 @@ def _own_counts(session: Session, selection: Selection, source: Source) -> Mappi
     return unit_counts_from_tallies(session, selection)
 
 
+@without_gc
 def compute_index(
     session: Session,
     period: Period,
@@ -293,6 +318,7 @@ class FieldIndex:
     result: IndexResult
 
 
+@without_gc
 def index_by_field(
     session: Session,
     period: Period,

@@ -24,9 +24,9 @@ from hailong.units.service import get_by_code as unit_by_code
 
 
 class ProgressBars:
-    """One progress bar per pass over the file ("check", then "import"), on stderr."""
+    """A progress bar on stderr, one per named pass over the file."""
 
-    LABELS = {"check": N_("Checking"), "import": N_("Importing")}
+    LABELS = {"import": N_("Importing")}
 
     def __init__(self, catalogs: Catalogs) -> None:
         self.catalogs = catalogs

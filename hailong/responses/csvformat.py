@@ -145,7 +145,12 @@ def _cell(value: object) -> str | None:
 
 def form_row(line: int, cells: Sequence[object]) -> FormRow:
     """A row of cells in COLUMNS order (the header was checked first)."""
-    values = [_cell(c) for c in cells]
+    values: list[str | None]
+    if all(isinstance(cell, str) for cell in cells):
+        # A CSV row: text already (the usual case, a million times in a national file).
+        values = [str(cell).strip() or None for cell in cells]
+    else:
+        values = [_cell(c) for c in cells]
     meta = dict(zip(META_COLUMNS, values, strict=False))
     answers = dict(zip(ANSWER_COLUMNS, values[len(META_COLUMNS) :], strict=False))
     return FormRow(

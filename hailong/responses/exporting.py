@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from hailong.errors import BadInput
 from hailong.i18n import N_
-from hailong.models import Answer, Channel, Period, Response, ResponseStatus, Unit
+from hailong.models import Answer, Period, Response, ResponseStatus, Unit
 from hailong.periods.service import VIETNAM
 from hailong.responses.csvformat import (
     COLUMNS,
@@ -131,10 +131,11 @@ def response_rows(session: Session, selection: ResponseFilter) -> Iterator[list[
         answers = _answers(connection, [row.id for row in chunk])
         for row in chunk:
             given = answers.get(row.id, {})
-            # A paper form keeps its serial number; any other response is known by its public id.
-            paper = row.channel == Channel.paper and row.form_id
+            # A keyed-in form keeps its serial number, whatever its channel (an enumerator's
+            # or an e-mailed form typed in later too); any other response is known by its
+            # public id.
             yield response_row(
-                form_id=row.form_id if paper else row.public_id,
+                form_id=row.form_id or row.public_id,
                 unit_code=codes.get(row.unit_id, ""),
                 period=selection.period.code,
                 channel=row.channel,

@@ -8,7 +8,7 @@ answer is never counted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,15 +112,16 @@ class TallyBatch:
     def __len__(self) -> int:
         return sum(len(block) for block in self.blocks.values())
 
-    def tally_rows(self) -> list[dict[str, Any]]:
-        rows = []
+    def tally_values(self) -> Iterator[tuple[Any, ...]]:
+        """Rows of the tally table as (TALLY_KEYS..., slots...), keys in sorted order."""
         for dims in sorted(self.blocks):
+            head = _fine_values(dims)
             for (key, part), slots in sorted(self.blocks[dims].items()):
                 if any(slots):
-                    rows.append(_row(TALLY_KEYS, (*_fine_values(dims), key, part), slots))
-        return rows
+                    yield (*head, key, part, *slots)
 
-    def unit_tally_rows(self) -> list[dict[str, Any]]:
+    def unit_tally_values(self) -> Iterator[tuple[Any, ...]]:
+        """Rows of the unit_tally table as (UNIT_TALLY_KEYS..., slots...), sorted."""
         merged: dict[tuple[Any, ...], list[int]] = {}
         for dims, block in self.blocks.items():
             head = dims.unit_part()
@@ -131,9 +132,15 @@ class TallyBatch:
                 else:
                     for slot in range(SLOTS):
                         target[slot] += slots[slot]
-        return [
-            _row(UNIT_TALLY_KEYS, key, slots) for key, slots in sorted(merged.items()) if any(slots)
-        ]
+        for unit_key, slots in sorted(merged.items()):
+            if any(slots):
+                yield (*unit_key, *slots)
+
+    def tally_rows(self) -> list[dict[str, Any]]:
+        return [_row(TALLY_KEYS, values) for values in self.tally_values()]
+
+    def unit_tally_rows(self) -> list[dict[str, Any]]:
+        return [_row(UNIT_TALLY_KEYS, values) for values in self.unit_tally_values()]
 
     def write(self, session: Session) -> None:
         """Add the gathered counts to both tally tables, then start afresh."""
@@ -155,10 +162,8 @@ def _fine_values(dims: Dimensions) -> tuple[Any, ...]:
     )
 
 
-def _row(keys: tuple[str, ...], values: tuple[Any, ...], slots: list[int]) -> dict[str, Any]:
-    row = dict(zip(keys, values, strict=True))
-    row.update(zip(SLOT_COLUMNS, slots, strict=True))
-    return row
+def _row(keys: tuple[str, ...], values: tuple[Any, ...]) -> dict[str, Any]:
+    return dict(zip((*keys, *SLOT_COLUMNS), values, strict=True))
 
 
 def upsert(
