@@ -8,6 +8,7 @@ computed by one raw SQL GROUP BY over the answers, and their ratio. Drops the da
 
     .venv/bin/python bench/national_index.py                    # 1,000,000 responses
     .venv/bin/python bench/national_index.py --responses 50000  # a quick run
+    .venv/bin/python bench/national_index.py --reuse hailong_bench_xxxxxxxx --no-check
 """
 
 from __future__ import annotations
@@ -348,8 +349,18 @@ def main() -> None:
         "--no-check", action="store_true", help="skip `hailong tallies check` (minutes at 1M)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the database and the CSV")
+    parser.add_argument(
+        "--reuse",
+        metavar="DATABASE",
+        help="time the index on a database an earlier --keep run left (no import)",
+    )
     args = parser.parse_args()
 
+    if args.reuse:
+        url = normalise_url(args.postgres.rsplit("/", 1)[0] + "/" + args.reuse)
+        _say(f"database {args.reuse}, kept by an earlier run; before the index: {_load()}")
+        measure_index(url, args.runs, args.baseline_runs, not args.no_check)
+        return
     name, url = create_database(args.postgres)
     workdir = Path(tempfile.mkdtemp(prefix="hailong-bench-"))
     try:
