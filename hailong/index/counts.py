@@ -40,6 +40,7 @@ class Selection:
     channels: tuple[str, ...] | None  # None: every channel
     states: tuple[str, ...]
     unit_path: str | None = None  # a subtree's materialised path; None: the whole country
+    keys: tuple[str, ...] | None = None  # the questions to read; None: every tallied one
 
 
 class Decoder:
@@ -146,6 +147,8 @@ def _tally_filters(table: Any, selection: Selection) -> list[ColumnElement[bool]
         filters.append(table.c.channel.in_(selection.channels))
     if selection.unit_path is not None:
         filters.append(_in_subtree(table.c.unit_id, selection.unit_path))
+    if selection.keys is not None:
+        filters.append(table.c.question_key.in_([*selection.keys, RESPONSES_KEY]))
     return filters
 
 
@@ -286,6 +289,8 @@ def unit_counts_from_answers(session: Session, selection: Selection) -> dict[int
     """Each unit's own counted answers, computed from the raw answers (the baseline)."""
     decoder = Decoder(session, selection.questionnaire_id)
     keys = set(decoder.main.questions)
+    if selection.keys is not None:
+        keys &= set(selection.keys)
     prefer_fast_aggregates(session)
     result: dict[int, UnitCounts] = {}
     for unit_id, qid, key, value, n in session.execute(raw_query(selection, keys)):

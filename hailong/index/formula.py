@@ -7,7 +7,7 @@ know which, so the two can only agree.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
@@ -20,6 +20,12 @@ MEAN_OF_UNITS = "mean_of_units"
 POOLED = "pooled"
 MEAN_OF_CRITERIA = "mean_of_criteria"
 DEFAULT_COUNTED_STATES = (ReviewState.pending.value, ReviewState.approved.value)
+# Warning signals: the share of answers 2-3 ("some" or "many" officials / cases).
+WARNINGS: Mapping[str, tuple[str, ...]] = {
+    "harassment": ("2", "3"),
+    "extra_payment": ("2", "3"),
+}
+PRIORITIES_KEY = "priorities"
 
 
 @dataclass
@@ -73,9 +79,42 @@ class Formula:
         return tuple(key for _, keys in self.elements for key in keys)
 
     @cached_property
+    def reported_keys(self) -> tuple[str, ...]:
+        """The questions whose counts the index reports: the criteria, the warning signals and
+        the priorities. The profile and the screening answers are tallied too, for other
+        readers; the index reading them would be a fifth more rows for nothing."""
+        return (*self.criteria, *WARNINGS, PRIORITIES_KEY)
+
+    @cached_property
     def counts_order(self) -> tuple[tuple[str, int], ...]:
         """(code, position) of the scale sorted by code: the order of `counts` in the JSON."""
         return tuple(sorted(((code, i) for i, code in enumerate(self.scale)), key=lambda p: p[0]))
+
+    @cached_property
+    def counts_in_order(self) -> Callable[[Sequence[int]], dict[str, int]]:
+        """A criterion's counts vector -> the JSON's `counts` object, built in C: the national
+        index makes one for every criterion of every unit."""
+        codes = tuple(code for code, _ in self.counts_order)
+        positions = tuple(position for _, position in self.counts_order)
+        if positions == tuple(range(len(self.scale))):
+            return lambda vector: dict(zip(codes, vector, strict=False))
+        return lambda vector: {code: vector[i] for code, i in self.counts_order}
+
+    @cached_property
+    def satisfied_slice(self) -> slice | None:
+        """The satisfied positions as one slice of the scale when they follow each other (the
+        usual "4" and "5"), so a criterion's satisfied answers are one C-level sum."""
+        positions = self.satisfied
+        if positions and positions == tuple(range(positions[0], positions[-1] + 1)):
+            return slice(positions[0], positions[-1] + 1)
+        return None
+
+    def satisfied_in(self, vector: Sequence[int]) -> int:
+        """How many of a criterion's counted answers are satisfied ones."""
+        window = self.satisfied_slice
+        if window is not None:
+            return sum(vector[window])
+        return sum([vector[i] for i in self.satisfied])
 
 
 def formula_for(questionnaire: Questionnaire, period: Period) -> Formula:
@@ -123,7 +162,7 @@ def unit_figures(counts: UnitCounts, formula: Formula) -> Figures:
     """Figures of one unit's own responses (or of a pooled subtree, as if one unit)."""
     criteria: dict[str, Ratio | None] = {}
     elements: dict[str, Ratio | None] = {}
-    answers, positions = counts.answers, formula.satisfied
+    answers, satisfied_in = counts.answers, formula.satisfied_in
     pooled = formula.element_rule == POOLED
     # Written out rather than through criterion_counts: this runs for every unit.
     for code, keys in formula.elements:
@@ -135,7 +174,7 @@ def unit_figures(counts: UnitCounts, formula: Formula) -> Figures:
                 criteria[key] = None
                 continue
             key_valid = sum(vector)
-            key_satisfied = sum([vector[i] for i in positions])
+            key_satisfied = satisfied_in(vector)
             ratio = criteria[key] = percent(key_satisfied, key_valid)
             if ratio is not None:
                 present.append(ratio)

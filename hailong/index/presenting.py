@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from hailong.index.figures import Ratio, percent, shown
-from hailong.index.formula import Figures, Formula, UnitCounts
+from hailong.index.formula import PRIORITIES_KEY, WARNINGS, Figures, Formula, UnitCounts
 from hailong.index.service import (
     CounterIndex,
     FieldIndex,
@@ -16,13 +15,6 @@ from hailong.index.service import (
     QuotaProgress,
     without_gc,
 )
-
-# Warning signals: the share of answers 2-3 ("some" or "many" officials / cases).
-WARNINGS: Mapping[str, tuple[str, ...]] = {
-    "harassment": ("2", "3"),
-    "extra_payment": ("2", "3"),
-}
-PRIORITIES_KEY = "priorities"
 
 
 # Not frozen dataclasses, whose __init__ is slow: the national index makes nine per unit.
@@ -64,17 +56,18 @@ def priorities(result: IndexResult, counts: UnitCounts) -> list[Priority]:
 
 
 def criteria_json(counts: UnitCounts, figures: Figures, formula: Formula) -> dict[str, Any]:
-    order, positions = formula.counts_order, formula.satisfied
+    in_order, satisfied_in = formula.counts_in_order, formula.satisfied_in
     empty = [0] * len(formula.scale)
-    result = {}
+    answers, ratios = counts.answers, figures.criteria
     # Written out rather than through helpers: this runs for every criterion of every unit.
+    result = {}
     for key in formula.criteria:
-        vector = counts.answers.get(key) or empty
+        vector = answers.get(key) or empty
         result[key] = {
-            "index": shown(figures.criteria[key]),
+            "index": shown(ratios[key]),
             "valid": sum(vector),
-            "satisfied": sum([vector[i] for i in positions]),
-            "counts": {code: vector[i] for code, i in order},
+            "satisfied": satisfied_in(vector),
+            "counts": in_order(vector),
         }
     return result
 

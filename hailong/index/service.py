@@ -136,7 +136,13 @@ class QuotaBook:
         return self.overrides.get(unit_id, self.default)
 
 
-def selection_for(period: Period, channels: ChannelGroup | str, unit: Unit | None) -> Selection:
+def selection_for(
+    period: Period,
+    channels: ChannelGroup | str,
+    unit: Unit | None,
+    formula: Formula | None = None,
+) -> Selection:
+    """Which responses count; with a formula, only the questions its index reports are read."""
     try:
         group = ChannelGroup(channels)
     except ValueError:
@@ -149,6 +155,7 @@ def selection_for(period: Period, channels: ChannelGroup | str, unit: Unit | Non
         channels=official if group is ChannelGroup.official else None,
         states=counted_states(period),
         unit_path=None if unit is None else unit.path,
+        keys=None if formula is None else formula.reported_keys,
     )
 
 
@@ -265,8 +272,8 @@ def compute_index(
     national_name: str = "Cả nước",
 ) -> IndexResult:
     """The index of `unit` and its subtree, or of the whole country when `unit` is None."""
-    selection = selection_for(period, channels, unit)
     formula = formula_for(questionnaire_by_id(session, period.questionnaire_id), period)
+    selection = selection_for(period, channels, unit, formula)
     units = load_tree(session, unit)
     own_counts = _own_counts(session, selection, Source(source))
     builder = TreeBuilder(units, own_counts, formula, load_quotas(session, period))
@@ -294,8 +301,8 @@ def index_by_counter(
     session: Session, period: Period, unit: Unit, *, channels: ChannelGroup | str
 ) -> list[CounterIndex]:
     """The figures of each counter of the unit (its own responses, not its subtree's)."""
-    selection = selection_for(period, channels, unit)
     formula = formula_for(questionnaire_by_id(session, period.questionnaire_id), period)
+    selection = selection_for(period, channels, unit, formula)
     counts = counts_by_counter(session, selection, unit.id)
     names = dict(
         session.execute(select(Counter.id, Counter.name).where(Counter.unit_id == unit.id))
@@ -328,8 +335,8 @@ def index_by_field(
     national_name: str = "Cả nước",
 ) -> list[FieldIndex]:
     """The index per procedure field (lĩnh vực), each rolled up over the tree like the whole."""
-    selection = selection_for(period, channels, unit)
     formula = formula_for(questionnaire_by_id(session, period.questionnaire_id), period)
+    selection = selection_for(period, channels, unit, formula)
     fields = dict(session.execute(select(Procedure.code, Procedure.field)).tuples().all())
     per_field: dict[str, dict[int, UnitCounts]] = {}
     for (unit_id, code), counts in counts_by_procedure(session, selection).items():

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from hailong.index.figures import Ratio, as_fraction
-from hailong.index.formula import criterion_counts
-from hailong.index.presenting import PRIORITIES_KEY, Priority, Warning, priorities, warnings
+from hailong.index.formula import PRIORITIES_KEY, criterion_counts
+from hailong.index.presenting import Priority, Warning, priorities, warnings
 from hailong.index.service import ChannelGroup, IndexNode, QuotaProgress
 from hailong.models import Channel
 from hailong.reports.selection import ComputedIndex

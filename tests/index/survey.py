@@ -38,7 +38,11 @@ SIPAS_CRITERIA = {
 
 
 def questionnaire_yaml(
-    code: str, elements: Mapping[str, Sequence[str]], *, element_rule: str = "mean_of_criteria"
+    code: str,
+    elements: Mapping[str, Sequence[str]],
+    *,
+    element_rule: str = "mean_of_criteria",
+    satisfied: Iterable[str] = SATISFIED,
 ) -> str:
     """A small questionnaire version: one section per element, criteria only."""
     sections = []
@@ -61,7 +65,7 @@ def questionnaire_yaml(
         title: {{vi: "Phiếu thử {code}", en: "Test form {code}"}}
         settings:
           element_rule: {element_rule}
-          satisfied_codes: ["4", "5"]
+          satisfied_codes: [{", ".join(f'"{c}"' for c in sorted(satisfied))}]
         scale:
           - {{code: "5", label: {{vi: "Rất hài lòng", en: "Very satisfied"}}}}
           - {{code: "4", label: {{vi: "Hài lòng", en: "Satisfied"}}}}
@@ -82,9 +86,10 @@ def small_period(
     element_rule: str = "mean_of_criteria",
     rollup_rule: str = "mean_of_units",
     official: tuple[str, ...] = ("web", "telegram", "zalo", "email", "interview", "paper"),
+    satisfied: Iterable[str] = SATISFIED,
 ) -> Period:
     """A period bound to a small questionnaire loaded through the real loader."""
-    source = questionnaire_yaml(code, elements, element_rule=element_rule)
+    source = questionnaire_yaml(code, elements, element_rule=element_rule, satisfied=satisfied)
     load_version(session, source)
     period = make_period(session, questionnaire=code, official=official)
     period.rollup_rule = rollup_rule

@@ -378,3 +378,27 @@ class TestRoundHalfUp:
         # Not round-half-even, not binary floating point.
         assert round(float(sipas), 2) == 40.62
         assert found["criteria"]["D1"]["index"] == 12.5
+
+
+class TestSatisfiedCodes:
+    def test_a_version_counting_non_adjacent_codes_as_satisfied(self, session: Session) -> None:
+        # A questionnaire may name any set of satisfied codes; "3" and "5" are not neighbours
+        # on the scale, so no answer between them may be counted.
+        period = small_period(session, "odd-satisfied", WORKED, satisfied=("3", "5"))
+        unit = make_unit(session, code="X")
+        forms: list[dict[str, str | None]] = [
+            {"A1": "5", "B1": "4"},
+            {"A1": "3", "B1": "4"},
+            {"A1": "4", "B1": "3"},
+            {"A1": "1", "B1": None},
+        ]
+        answer_all(session, period, unit, forms)
+
+        found = index_of(session, period, unit)
+
+        assert found["criteria"]["A1"]["satisfied"] == 2  # the 5 and the 3, not the 4
+        assert found["criteria"]["A1"]["index"] == 50.0
+        assert found["criteria"]["B1"]["satisfied"] == 1
+        assert found["criteria"]["B1"]["index"] == shown(Fraction(100, 3))
+        assert found["sipas"] == shown(mean([Fraction(50), Fraction(100, 3)]))
+        assert found["criteria"]["A1"]["counts"] == {"1": 1, "2": 0, "3": 1, "4": 1, "5": 1}
