@@ -1,19 +1,15 @@
-"""`hailong telegram set-webhook` and `hailong telegram poll`."""
+"""`hailong telegram set-webhook` and `hailong telegram poll`.
+
+aiogram is imported by these two commands only: building its Bot API models takes seconds, and
+every other `hailong` command would pay for it at start.
+"""
 
 from __future__ import annotations
 
 import asyncio
 
 import typer
-from aiogram.exceptions import TelegramAPIError
 
-from bot.telegram.factory import (
-    ALLOWED_UPDATES,
-    WEBHOOK_PATH,
-    create_bot,
-    create_dispatcher,
-    webhook_secret,
-)
 from hailong.cli_support import CliContext, cli_context, fail
 from hailong.i18n import N_, Catalogs
 
@@ -34,6 +30,8 @@ def _configured(ctx: typer.Context) -> CliContext:
 
 
 async def _set_webhook(context: CliContext, url: str, drop_pending: bool) -> None:
+    from bot.telegram.factory import ALLOWED_UPDATES, create_bot, webhook_secret
+
     bot = create_bot(context.settings)
     try:
         await bot.set_webhook(
@@ -47,6 +45,8 @@ async def _set_webhook(context: CliContext, url: str, drop_pending: bool) -> Non
 
 
 async def _poll(context: CliContext) -> None:
+    from bot.telegram.factory import ALLOWED_UPDATES, create_bot, create_dispatcher
+
     bot = create_bot(context.settings)
     dispatcher = create_dispatcher(context.settings, sessions=context.sessions)
     # getUpdates is refused while a webhook is set; the developer asked for polling.
@@ -67,6 +67,10 @@ def register(app: typer.Typer) -> None:
         drop_pending: bool = typer.Option(False, help="Forget updates Telegram has queued."),
     ) -> None:
         """Register this service's webhook URL and secret with Telegram."""
+        from aiogram.exceptions import TelegramAPIError
+
+        from bot.telegram.factory import ALLOWED_UPDATES, WEBHOOK_PATH
+
         context = _configured(ctx)
         target = url or context.settings.public_base_url + WEBHOOK_PATH
         catalogs = Catalogs("bot")
@@ -79,6 +83,8 @@ def register(app: typer.Typer) -> None:
     @telegram_app.command("poll")
     def poll(ctx: typer.Context) -> None:
         """Answer the bot by long polling (for a developer without a public URL)."""
+        from aiogram.exceptions import TelegramAPIError
+
         context = _configured(ctx)
         catalogs = Catalogs("bot")
         typer.echo(catalogs.both(POLLING))
