@@ -26,7 +26,8 @@ class Poster:
     unit_name: str
     counter_name: str
     short_code: str
-    url: str
+    url: str  # in the QR code
+    typed_url: str  # printed for typing: the short code's address, which leads to `url`
     parent_unit_name: str | None = None
 
 
@@ -41,8 +42,8 @@ class PeriodNote:
 class ChannelNote:
     """A way to answer, printed under "Ways to answer".
 
-    `message` is a msgid; its {url} and {short_code} come from each poster, anything else from
-    `values` (e.g. the bot's name).
+    `message` is a msgid; its {url} (the address to type) and {short_code} come from each
+    poster, anything else from `values` (e.g. the bot's name).
     """
 
     message: str

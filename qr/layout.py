@@ -371,7 +371,8 @@ def _draw_channels(pen: _Pen, poster: Poster, frame: PosterFrame) -> None:
     text = frame.text
     lines: list[tuple[str, str]] = []
     for note in frame.channels:
-        values = {"url": poster.url, "short_code": poster.short_code, **note.values}
+        # Nobody types a 22-character token from a wall: the line gives the short address.
+        values = {"url": poster.typed_url, "short_code": poster.short_code, **note.values}
         lines.append((text.vi(note.message, **values), text.en(note.message, **values)))
     lines.append((text.vi(REASSURANCE), text.en(REASSURANCE)))
     # The tint goes behind the text, so the box is measured before anything is drawn on it.

@@ -73,6 +73,7 @@ class LiveCounter:
             counter_name=self.counter.name,
             short_code=self.token.short_code,
             url=self.url(base_url),
+            typed_url=counters.typed_survey_url(base_url, self.token.short_code),
         )
 
 
@@ -192,6 +193,7 @@ def poster_page(
             counter_name=counter_name,
             short_code=short_code,
             url=counters.survey_url(base_url, token),
+            typed_url=counters.typed_survey_url(base_url, short_code),
         )
         for _path, parent_name, _id, unit_name, counter_name, token, short_code in rows
     ]

@@ -43,6 +43,11 @@ def survey_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/q/{token}"
 
 
+def typed_survey_url(base_url: str, short_code: str) -> str:
+    """The address printed for typing: the short code instead of the QR code's long token."""
+    return f"{base_url.rstrip('/')}/c/{short_code}"
+
+
 def _access(session: Session, token_row: CounterToken | None) -> CounterAccess:
     if token_row is None:
         raise UnknownCounter()

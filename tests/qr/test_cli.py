@@ -242,6 +242,8 @@ class TestPosters:
         for d in expected:
             assert d.unit_name in found[d.url]
             assert d.counter_name in found[d.url] and d.short_code in found[d.url]
+            # The address to type carries the short code, not the long token.
+            assert f"Trên trang web: {BASE_URL}/c/{d.short_code}" in found[d.url]
             assert "Đợt khảo sát 2026" in found[d.url]
 
     def test_a_unit_prints_only_its_own_subtree(

@@ -51,6 +51,7 @@ def a_poster(
         counter_name=counter_name,
         short_code="KGP5ZG",
         url=f"{BASE_URL}/q/{token}",
+        typed_url=f"{BASE_URL}/c/KGP5ZG",
     )
 
 
@@ -152,7 +153,9 @@ class TestWords:
         # Three numbered steps, in order.
         assert [line for line in lines if line in {"1", "2", "3"}] == ["1", "2", "3"]
         assert "Quét mã QR bằng" in text and "Trả lời vài câu hỏi" in text and "Bấm Gửi" in text
-        assert f"Trên trang web: {poster.url}" in lines
+        # The short address to type, not the QR code's long token.
+        assert f"Trên trang web: {poster.typed_url}" in lines
+        assert poster.url not in text
         assert f"mở t.me/haiphong_bot và gửi mã {poster.short_code}" in text
         assert "Đợt khảo sát 2026: từ 01/01/2026 đến 31/12/2026" in lines
         assert "Survey period 2026: 1 Jan 2026 to 31 Dec 2026" in lines
@@ -161,7 +164,7 @@ class TestWords:
         poster = a_poster()
         pdf = write_pdf(tmp_path / "web.pdf", [poster], a_frame(telegram=False, period=None))
         text = page_text(pdf, 1)
-        assert f"Trên trang web: {poster.url}" in text
+        assert f"Trên trang web: {poster.typed_url}" in text
         assert "Telegram" not in text
         assert "Đợt khảo sát" not in text
 
@@ -172,7 +175,7 @@ class TestWords:
         flat = " ".join(page_text(pdf, 1).split())
         assert LONG_UNIT in flat
         assert LONG_COUNTER in flat
-        assert poster.url in flat
+        assert poster.typed_url in flat
         # Nothing pushed into the margin (where printers cut) or under the QR code.
         width, height = pdf_info(pdf).size_mm
         margin = MARGIN_MM[size] - 0.5

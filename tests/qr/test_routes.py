@@ -1,5 +1,6 @@
-"""GET /q/<token>/qr.svg and .png, and what an old poster's code leads to after
-`hailong counters rotate|revoke`: over HTTP, against both databases."""
+"""GET /q/<token>/qr.svg and .png, the short address /c/<code> printed for typing, and what an
+old poster's codes lead to after `hailong counters rotate|revoke`: over HTTP, against both
+databases."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from hailong.models import CounterToken
 from hailong.settings import Settings
 from tests.admin.conftest import Hailong
 from tests.qr.reading import decode
@@ -158,4 +161,70 @@ class TestRevoked:
         revoked = hailong("counters", "revoke", "--counter", str(place.counter_id))
         assert revoked.exit_code == 0, revoked.stderr
         TestRotated._assert_gone(client, place.token, REVOKED_VI, REVOKED_EN)
+        assert stored_counts(sessions) == (0, 0)
+
+
+def short_code_of(sessions: sessionmaker[Session], token: str) -> str:
+    with sessions() as session:
+        code = session.scalar(select(CounterToken.short_code).where(CounterToken.token == token))
+    assert code is not None
+    return code
+
+
+class TestTypedAddress:
+    """The poster's "On the web" line: BASE_URL/c/<short code>, for a citizen who types."""
+
+    def test_leads_to_the_counters_landing_page(
+        self, client: TestClient, place: Place, sessions: sessionmaker[Session]
+    ) -> None:
+        code = short_code_of(sessions, place.token)
+        moved = client.get(f"/c/{code}", follow_redirects=False)
+        assert moved.status_code == 303
+        assert moved.headers["location"] == f"/q/{place.token}"
+        # Typed on a phone: lower case, a dash in the middle.
+        landing = client.get(f"/c/{code[:3].lower()}-{code[3:].lower()}")
+        assert landing.status_code == 200
+        assert landing.url.path == f"/q/{place.token}"
+        assert stored_counts(sessions) == (0, 0)
+        first_page = Citizen(client, place.token).start()
+        assert "/p/" in first_page.url.path
+
+    @pytest.mark.parametrize(
+        "code", ["ZZZZZZ", "0O1IL0", "ABC", "A" * 300, "%00%ff", "Đ" * 6, "..%2F..%2Fetc"]
+    )
+    def test_unknown_codes_get_the_polite_page(
+        self, client: TestClient, place: Place, sessions: sessionmaker[Session], code: str
+    ) -> None:
+        assert code != short_code_of(sessions, place.token)
+        page = client.get(f"/c/{code}")
+        assert page.status_code == 404
+        assert "text/html" in page.headers["content-type"]
+        assert UNKNOWN_VI in page.text or NO_SUCH_PAGE_VI in page.text
+        assert stored_counts(sessions) == (0, 0)
+
+    def test_an_old_posters_code_after_rotation_and_revocation(
+        self,
+        client: TestClient,
+        place: Place,
+        hailong: Hailong,
+        sessions: sessionmaker[Session],
+    ) -> None:
+        old = short_code_of(sessions, place.token)
+        rotated = hailong("counters", "rotate", "--counter", str(place.counter_id))
+        assert rotated.exit_code == 0, rotated.stderr
+        new_token = printed_token(rotated.stdout)
+        new = short_code_of(sessions, new_token)
+        assert new != old
+
+        gone = client.get(f"/c/{old}")
+        assert gone.status_code == 410
+        assert REPLACED_VI in gone.text and REPLACED_EN in gone.text
+        assert client.get(f"/c/{new}", follow_redirects=False).headers["location"] == (
+            f"/q/{new_token}"
+        )
+
+        assert hailong("counters", "revoke", "--counter", str(place.counter_id)).exit_code == 0
+        revoked = client.get(f"/c/{new}")
+        assert revoked.status_code == 410
+        assert REVOKED_VI in revoked.text and REVOKED_EN in revoked.text
         assert stored_counts(sessions) == (0, 0)

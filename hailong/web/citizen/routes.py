@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from hailong.counters.service import CounterAccess, resolve_token
+from hailong.counters.service import CounterAccess, resolve_short_code, resolve_token
 from hailong.db import unit_of_work
 from hailong.models import ResponseStatus
 from hailong.ratelimit import RateLimiter, make_rate_limiter
@@ -275,6 +275,12 @@ class CitizenForm:
         self.renderer.remember_language(request, response)
         return response
 
+    def typed_code(self, request: Request, code: str) -> Response:
+        """The poster's short address: on to the counter's landing page, as the QR code goes."""
+        with self.sessions() as session:
+            access = resolve_short_code(session, code)  # 404/410 pages, as for a token
+        return self.redirect(request, landing_url(access.token.token))
+
     def stylesheet(self) -> Response:
         return Response(
             self.renderer.stylesheet.text,
@@ -299,6 +305,10 @@ def citizen_router(context: AppContext) -> APIRouter:
     @router.get(f"/static/{STYLESHEET}", include_in_schema=False)
     def stylesheet() -> Response:
         return form.stylesheet()
+
+    @router.get("/c/{code}")
+    def typed_code(request: Request, code: str) -> Response:
+        return form.typed_code(request, code)
 
     @router.get("/q/{token}")
     def landing(request: Request, token: str) -> Response:
