@@ -8,7 +8,10 @@ it by its update_id and changes nothing).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
+import itertools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -32,6 +35,8 @@ if TYPE_CHECKING:
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 STARTUP_TIMEOUT_SECONDS = 10
+# Pauses between getMe attempts after a failed one at startup; the last one repeats.
+USERNAME_RETRY_SECONDS = (2, 10, 60, 300)
 
 logger = logging.getLogger(__name__)
 
@@ -75,10 +80,24 @@ async def _bot_username(bot: Bot) -> str | None:
     try:
         me = await bot.get_me(request_timeout=STARTUP_TIMEOUT_SECONDS)
     except TelegramAPIError as error:
-        # The survey still works; only the landing page's Telegram link waits for a restart.
-        logger.warning("telegram getMe failed at startup (%s)", type(error).__name__)
+        # The survey still works; only the landing page's Telegram link waits (see below).
+        logger.warning("telegram getMe failed (%s)", type(error).__name__)
         return None
     return me.username
+
+
+async def _keep_asking_username(app: FastAPI, bot: Bot) -> None:
+    """Ask getMe again, less and less often, until Telegram answers: a Bot API outage while
+    the app starts must not hide the landing page's Telegram link until the next restart."""
+    for delay in itertools.chain(
+        USERNAME_RETRY_SECONDS, itertools.repeat(USERNAME_RETRY_SECONDS[-1])
+    ):
+        await asyncio.sleep(delay)
+        username = await _bot_username(bot)
+        if username is not None:
+            app.state.telegram_username = username
+            logger.info("telegram getMe answered; the landing page links to the bot")
+            return
 
 
 def telegram_router(context: AppContext) -> APIRouter:
@@ -89,9 +108,16 @@ def telegram_router(context: AppContext) -> APIRouter:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        asking: asyncio.Task[None] | None = None
         if getattr(app.state, "telegram_username", None) is None:
             app.state.telegram_username = await _bot_username(bot)
+            if app.state.telegram_username is None:
+                asking = asyncio.create_task(_keep_asking_username(app, bot))
         yield
+        if asking is not None:
+            asking.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asking
         await bot.session.close()
 
     router = APIRouter(lifespan=lifespan)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,8 +11,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.telegram import rendering
+from hailong.app import create_app
 from hailong.i18n import Catalogs
 from hailong.models import Base, ResponseStatus
+from hailong.settings import Settings
 from qr.tokens import start_payload
 from survey_flows import (
     NO,
@@ -69,6 +72,24 @@ class TestLandingLink:
         assert f'href="{link}"' in page.text
         assert "Trả lời qua Telegram" in page.text
         assert "getMe" in telegram_api.methods()
+
+    def test_a_bot_api_outage_at_startup_only_delays_the_link(
+        self, telegram_settings: Settings, office: Office, telegram_api: FakeTelegramAPI
+    ) -> None:
+        telegram_api.refuse.add("getMe")
+        with TestClient(create_app(telegram_settings)) as client:
+            page = client.get(f"/q/{office.token}")
+            assert page.status_code == 200
+            assert "t.me/" not in page.text  # no link to a bot whose name we do not know
+            assert "Bắt đầu" in page.text  # the web form is there all the same
+
+            telegram_api.refuse.discard("getMe")  # Telegram answers again
+            telegram_api.wait_for(lambda api: api.methods().count("getMe") >= 2, seconds=15)
+            link = f"https://t.me/{telegram_api.username}?start={start_payload(office.token)}"
+            deadline = time.monotonic() + 5
+            while f'href="{link}"' not in client.get(f"/q/{office.token}").text:
+                assert time.monotonic() < deadline, "the landing page never linked to the bot"
+                time.sleep(0.05)
 
 
 class TestStart:
