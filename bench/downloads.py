@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
+from scratch import create_database, drop_database  # bench/scratch.py, beside this script
 
 from hailong import migrate
 from hailong.db import make_engine, make_sessionmaker, normalise_url
@@ -61,18 +62,6 @@ print(json.dumps({"seconds": seconds, "peak_kb": peak, "start_kb": before}), fil
 
 def say(message: str) -> None:
     print(message, flush=True)
-
-
-def create_database(admin_url: str) -> tuple[str, str]:
-    name = f"hailong_bench_dl_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return name, admin_url.rsplit("/", 1)[0] + "/" + name
-
-
-def drop_database(admin_url: str, name: str) -> None:
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def load_tree(url: str) -> tuple[list[int], int]:
@@ -237,7 +226,7 @@ def main() -> None:
     )
     options = parser.parse_args()
     large, small = options.responses, max(options.responses // 10, 1)
-    name, url = create_database(options.admin_url)
+    name, url = create_database(options.admin_url, "hailong_bench_dl")
     try:
         migrate.upgrade(url)
         communes, _ = load_tree(url)

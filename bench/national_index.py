@@ -22,13 +22,13 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
+from scratch import create_database, drop_database  # bench/scratch.py, beside this script
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 from vietnam_provinces import Province, Ward
@@ -84,18 +84,6 @@ CRITERIA = (
 
 def _say(message: str) -> None:
     print(message, flush=True)
-
-
-def create_database(admin_url: str) -> tuple[str, str]:
-    name = f"hailong_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return name, admin_url.rsplit("/", 1)[0] + "/" + name
-
-
-def drop_database(admin_url: str, name: str) -> None:
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def load_country(session: Session) -> list[str]:

@@ -34,13 +34,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, insert, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from scratch import create_database, drop_database  # noqa: E402  (bench/scratch.py)
 
 from bot.telegram.factory import WEBHOOK_PATH  # noqa: E402
 from hailong import migrate  # noqa: E402
@@ -150,14 +151,11 @@ def sqlite_database() -> Iterator[str]:
 
 @contextmanager
 def postgres_database(admin_url: str) -> Iterator[str]:
-    name = f"hailong_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
+    name, url = create_database(admin_url)
     try:
-        yield admin_url.rsplit("/", 1)[0] + "/" + name
+        yield url
     finally:
-        with psycopg.connect(admin_url, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(admin_url, name)
 
 
 def seed(url: str) -> str:

@@ -147,15 +147,10 @@ class CriterionCounts(NamedTuple):
 
 
 def criterion_counts(counts: UnitCounts, key: str, formula: Formula) -> CriterionCounts:
-    return CriterionCounts(*valid_and_satisfied(counts.answers.get(key), formula.satisfied))
-
-
-def valid_and_satisfied(vector: list[int] | None, satisfied: Sequence[int]) -> tuple[int, int]:
-    """(valid answers, satisfied answers) of a criterion's counts. A plain tuple: the national
-    index asks this for every criterion of every unit."""
+    vector = counts.answers.get(key)
     if vector is None:
-        return 0, 0
-    return sum(vector), sum([vector[i] for i in satisfied])
+        return CriterionCounts(0, 0)
+    return CriterionCounts(sum(vector), formula.satisfied_in(vector))
 
 
 def unit_figures(counts: UnitCounts, formula: Formula) -> Figures:

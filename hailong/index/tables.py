@@ -103,7 +103,6 @@ def criterion_lines(
     counts: UnitCounts, figures: Figures, formula: Formula
 ) -> list[dict[str, str | int]]:
     """Per criterion: its element, index, valid and satisfied answers, and each answer's count."""
-    order = sorted(range(len(formula.scale)), key=lambda i: formula.scale[i])
     lines: list[dict[str, str | int]] = []
     for element, keys in formula.elements:
         for key in keys:
@@ -113,9 +112,9 @@ def criterion_lines(
                 "element": element,
                 "index": figure_text(figures.criteria[key]),
                 "valid": sum(vector),
-                "satisfied": sum(vector[i] for i in formula.satisfied),
+                "satisfied": formula.satisfied_in(vector),
             }
-            line.update({formula.scale[i]: vector[i] for i in order})
+            line.update(formula.counts_in_order(vector))
             lines.append(line)
     return lines
 
