@@ -67,14 +67,34 @@ class LiveCounter:
         return counters.survey_url(base_url, self.token.token)
 
     def poster(self, base_url: str, parent_unit_name: str | None = None) -> Poster:
-        return Poster(
+        return counter_poster(
+            base_url,
             unit_name=self.unit.name,
             parent_unit_name=parent_unit_name,
             counter_name=self.counter.name,
+            token=self.token.token,
             short_code=self.token.short_code,
-            url=self.url(base_url),
-            typed_url=counters.typed_survey_url(base_url, self.token.short_code),
         )
+
+
+def counter_poster(
+    base_url: str,
+    *,
+    unit_name: str,
+    parent_unit_name: str | None,
+    counter_name: str,
+    token: str,
+    short_code: str,
+) -> Poster:
+    """A counter's poster: its QR code's address and the short one printed for typing."""
+    return Poster(
+        unit_name=unit_name,
+        parent_unit_name=parent_unit_name,
+        counter_name=counter_name,
+        short_code=short_code,
+        url=counters.survey_url(base_url, token),
+        typed_url=counters.typed_survey_url(base_url, short_code),
+    )
 
 
 def live_counter(session: Session, counter_id: int) -> LiveCounter:
@@ -187,13 +207,13 @@ def poster_page(
         query = query.where((Unit.path > path) | ((Unit.path == path) & (Counter.id > counter_id)))
     rows = session.execute(query).all()
     posters = [
-        Poster(
+        counter_poster(
+            base_url,
             unit_name=unit_name,
             parent_unit_name=parent_name,
             counter_name=counter_name,
+            token=token,
             short_code=short_code,
-            url=counters.survey_url(base_url, token),
-            typed_url=counters.typed_survey_url(base_url, short_code),
         )
         for _path, parent_name, _id, unit_name, counter_name, token, short_code in rows
     ]
