@@ -86,7 +86,7 @@ def qr_command(
         raise fail(catalogs.both(IMAGE_SUFFIX), code=2)
     try:
         with cli.transaction() as session:
-            live = service.live_counter(session, counter_id)
+            live = service.printable_counter(session, counter_id)
     except HailongError as error:
         raise fail(catalogs.both(error.message, **error.params)) from None
     try:

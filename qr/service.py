@@ -106,15 +106,21 @@ def live_counter(session: Session, counter_id: int) -> LiveCounter:
     unit = session.get(Unit, counter.unit_id)
     if not counter.active or token is None or unit is None:
         raise CounterRevoked(counter_id=counter_id)
-    if not unit.active:
-        # A scan would only meet the "no longer in use" page: printing it helps nobody.
-        raise UnitClosed(counter_id=counter_id, unit=unit.name)
     return LiveCounter(counter=counter, unit=unit, token=token)
+
+
+def printable_counter(session: Session, counter_id: int) -> LiveCounter:
+    """A live counter whose code is worth printing: its unit still takes surveys."""
+    live = live_counter(session, counter_id)
+    if not live.unit.active:
+        # A scan would only meet the "no longer in use" page: printing it helps nobody.
+        raise UnitClosed(counter_id=counter_id, unit=live.unit.name)
+    return live
 
 
 def rotate_counter(session: Session, counter_id: int) -> LiveCounter:
     """New token and short code; the old poster then opens the "replaced" page."""
-    live = live_counter(session, counter_id)
+    live = printable_counter(session, counter_id)
     token = counters.rotate(session, live.counter)
     return LiveCounter(counter=live.counter, unit=live.unit, token=token)
 
