@@ -55,7 +55,8 @@ def _holds(condition: Condition | None, answers: Answers) -> bool:
     return answers.get(condition.question) in condition.accepted()
 
 
-def _is_screened_out_by(question: Question, answers: Answers) -> bool:
+def is_screened_out_by(question: Question, answers: Answers) -> bool:
+    """Whether this screening question's answer ends the survey."""
     return (
         question.screen_out_unless is not None
         and question.key in answers
@@ -78,7 +79,7 @@ def applicable_questions(questionnaire: Questionnaire, answers: Answers) -> list
         path.append(question)
         if question.key in answers:
             effective[question.key] = answers[question.key]
-        if _is_screened_out_by(question, answers):
+        if is_screened_out_by(question, answers):
             break
     return path
 
@@ -89,7 +90,7 @@ def is_applicable(questionnaire: Questionnaire, question: Question, answers: Ans
 
 def screened_out(questionnaire: Questionnaire, answers: Answers) -> bool:
     path = applicable_questions(questionnaire, answers)
-    return bool(path) and _is_screened_out_by(path[-1], answers)
+    return bool(path) and is_screened_out_by(path[-1], answers)
 
 
 def _is_open(question: Question, answers: Answers) -> bool:
@@ -101,7 +102,7 @@ def _is_open(question: Question, answers: Answers) -> bool:
 def next_question(questionnaire: Questionnaire, answers: Answers) -> Question | None:
     """The first applicable question without an answer; None when finished or screened out."""
     path = applicable_questions(questionnaire, answers)
-    if path and _is_screened_out_by(path[-1], answers):
+    if path and is_screened_out_by(path[-1], answers):
         return None
     return next((q for q in path if _is_open(q, answers)), None)
 

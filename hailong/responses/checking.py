@@ -23,7 +23,13 @@ from hailong.questionnaires.service import questionnaire_by_id
 from hailong.responses.csvformat import ANSWER_COLUMNS, PROCEDURE_QUESTION, FormRow
 from hailong.responses.csvformat import parse_submitted_at as parse_moment
 from survey_flows import Questionnaire
-from survey_flows.engine import Invalid, Valid, applicable_questions, validate_answer
+from survey_flows.engine import (
+    Invalid,
+    Valid,
+    applicable_questions,
+    is_screened_out_by,
+    validate_answer,
+)
 from survey_flows.questionnaire import Question, QuestionKind
 
 FORM_ID_LIMIT = 64
@@ -131,13 +137,7 @@ class FormRules:
         found = self._paths.get(memo)
         if found is None:
             asked = applicable_questions(self.questionnaire, answers)
-            last = asked[-1] if asked else None
-            screened = (
-                last is not None
-                and last.screen_out_unless is not None
-                and last.key in answers
-                and answers[last.key] != last.screen_out_unless
-            )
+            screened = bool(asked) and is_screened_out_by(asked[-1], answers)
             found = Path(frozenset(q.key for q in asked), screened)
             if len(self._paths) < MEMO_LIMIT:
                 self._paths[memo] = found
