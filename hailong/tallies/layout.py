@@ -39,21 +39,25 @@ class QuestionSlots:
     multi: bool
 
     @cached_property
-    def places(self) -> dict[str, tuple[int, int]]:
-        """(part, slot) of each code: where add_answers counts it, looked up in one step."""
-        places: dict[str, tuple[int, int]] = {}
+    def position_of(self) -> dict[str, int]:
+        """Each code's position among the options, looked up in one step."""
+        found: dict[str, int] = {}
         for position, code in enumerate(self.codes):
-            places.setdefault(code, divmod(position, SLOTS))
-        return places
+            found.setdefault(code, position)
+        return found
+
+    @cached_property
+    def places(self) -> dict[str, tuple[int, int]]:
+        """(part, slot) of each code: where add_answers counts it."""
+        return {code: divmod(position, SLOTS) for code, position in self.position_of.items()}
 
     def positions(self, value: str) -> Iterable[int]:
         """Positions of the codes in a stored answer; codes not on the list are not counted."""
         codes = value.split(MULTI_SEPARATOR) if self.multi else (value,)
         for code in codes:
-            try:
-                yield self.codes.index(code)
-            except ValueError:
-                continue
+            position = self.position_of.get(code)
+            if position is not None:
+                yield position
 
 
 @dataclass(frozen=True)
