@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import typer
@@ -63,16 +63,25 @@ def rebuild_command(
         typer.echo(catalogs.both(REBUILT, period=code, rows=rows))
 
 
-def _key_text(session: Session, table: str, key: tuple[Any, ...]) -> str:
+def _key_names(table: str) -> tuple[str, ...]:
+    return TALLY_KEYS if table == "tally" else UNIT_TALLY_KEYS
+
+
+def _unit_codes(session: Session, differences: Iterable[verify.Difference]) -> dict[int, str]:
+    """The codes of the units the differences name, in one query."""
+    ids = {d.key[_key_names(d.table).index("unit_id")] for d in differences}
+    return dict(session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(ids))).tuples().all())
+
+
+def _key_text(unit_codes: Mapping[int, str], table: str, key: tuple[Any, ...]) -> str:
     """A tally row's key for people: column=value, with the unit's code for its id."""
-    names = TALLY_KEYS if table == "tally" else UNIT_TALLY_KEYS
+    names = _key_names(table)
     parts = []
     for name, value in zip(names, key, strict=True):
         if name == "period_id":
             continue
         if name == "unit_id":
-            code = session.scalar(select(Unit.code).where(Unit.id == value))
-            parts.append(f"unit={code or value}")
+            parts.append(f"unit={unit_codes.get(value, value)}")
         else:
             parts.append(f"{name}={value!r}" if isinstance(value, str) else f"{name}={value}")
     return ", ".join(parts)
@@ -98,11 +107,12 @@ def check_command(
             assert found is not None
             typer.echo(catalogs.both(CHECKING, period=code), err=True)
             differences = verify.check(session, found)
+            unit_codes = _unit_codes(session, differences)
             for difference in differences:
                 line = catalogs.both(
                     DIFFERENCE,
                     table=difference.table,
-                    key=_key_text(session, difference.table, difference.key),
+                    key=_key_text(unit_codes, difference.table, difference.key),
                     expected=_slots_text(difference.expected),
                     found=_slots_text(difference.found),
                 )

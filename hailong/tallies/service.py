@@ -142,12 +142,15 @@ class TallyBatch:
     def unit_tally_rows(self) -> list[dict[str, Any]]:
         return [_row(UNIT_TALLY_KEYS, values) for values in self.unit_tally_values()]
 
-    def write(self, session: Session) -> None:
-        """Add the gathered counts to both tally tables, then start afresh."""
+    def write(self, session: Session) -> int:
+        """Add the gathered counts to both tally tables, then start afresh; returns how many
+        `tally` rows were written."""
         # Sorted keys: concurrent writers lock rows in the same order and cannot deadlock.
-        upsert(session, Tally.__table__, TALLY_KEYS, self.tally_rows())
+        rows = self.tally_rows()
+        upsert(session, Tally.__table__, TALLY_KEYS, rows)
         upsert(session, UnitTally.__table__, UNIT_TALLY_KEYS, self.unit_tally_rows())
         self.blocks.clear()
+        return len(rows)
 
 
 def _fine_values(dims: Dimensions) -> tuple[Any, ...]:

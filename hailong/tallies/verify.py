@@ -121,10 +121,8 @@ def rebuild(session: Session, period: Period, *, on_unit: Callable[[], None] | N
         if on_unit is not None:
             on_unit()
         if len(pending) >= WRITE_ROWS:
-            written += len(pending.tally_rows())
-            pending.write(session)
-    written += len(pending.tally_rows())
-    pending.write(session)
+            written += pending.write(session)
+    written += pending.write(session)
     session.flush()
     return written
 
