@@ -21,7 +21,7 @@ from hailong.cli_support import cli_context, fail
 from hailong.errors import BadInput, HailongError, NotFound
 from hailong.i18n import N_, Catalogs
 from hailong.index import tables
-from hailong.index.formula import Formula
+from hailong.index.formula import Formula, formula_for
 from hailong.index.presenting import counters_json, fields_json, index_json, warnings
 from hailong.index.service import (
     ChannelGroup,
@@ -33,6 +33,7 @@ from hailong.index.service import (
 )
 from hailong.models import Period, Unit
 from hailong.periods.service import get_by_code as period_by_code
+from hailong.questionnaires.service import questionnaire_by_id
 from hailong.units.service import get_by_code as unit_by_code
 
 
@@ -112,6 +113,42 @@ def _request(session: Session, period: str, unit: str | None, channels: str) -> 
     return Request(found_period, found_unit, group, parent_code)
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What every breakdown's title, CSV lead and JSON head name: the period, the channel
+    group, the unit (None: the whole country) and the formula's elements and criteria."""
+
+    period_code: str
+    channels: ChannelGroup
+    unit_code: str | None
+    name: str
+    formula: Formula
+
+
+def scope_of(result: IndexResult) -> Scope:
+    unit = result.root.unit
+    return Scope(
+        period_code=result.period.code,
+        channels=result.channels,
+        unit_code=None if unit is None else unit.code,
+        name=result.root.name,
+        formula=result.formula,
+    )
+
+
+def request_scope(session: Session, request: Request, national_name: str) -> Scope:
+    """The scope without computing the tree's index (the counter and field breakdowns read
+    their own counts)."""
+    period = request.period
+    return Scope(
+        period_code=period.code,
+        channels=request.channels,
+        unit_code=None if request.unit is None else request.unit.code,
+        name=national_name if request.unit is None else request.unit.name,
+        formula=formula_for(questionnaire_by_id(session, period.questionnaire_id), period),
+    )
+
+
 class Printer:
     """Prints one breakdown of the index in one format; headers are Vietnamese."""
 
@@ -133,18 +170,19 @@ class Printer:
             print_json(index_json(result))
             return
         rows = tables.unit_rows(result, request.parent_code)
+        scope = scope_of(result)
         if self.output is IndexFormat.csv:
             head = ["period", "channels", "unit", "name", "level", "parent", "depth", "scope"]
-            typer.echo(self._csv(result, head, [self._unit_head(result, r) for r in rows], rows))
+            typer.echo(self._csv(scope, head, [self._unit_head(scope, r) for r in rows], rows))
             return
-        typer.echo(self.title(result, result.root.name))
+        typer.echo(self.title(scope))
         self._unit_table(result.formula, rows)
         self._criteria_table(result)
 
-    def _unit_head(self, result: IndexResult, row: tables.FigureRow) -> list[Any]:
+    def _unit_head(self, scope: Scope, row: tables.FigureRow) -> list[Any]:
         return [
-            result.period.code,
-            result.channels.value,
+            scope.period_code,
+            scope.channels.value,
             row.code,
             row.name,
             row.level,
@@ -153,9 +191,9 @@ class Printer:
             row.scope,
         ]
 
-    def title(self, result: IndexResult, name: str) -> str:
-        channels = self.channels(result.channels)
-        return self.vi(TITLE, period=result.period.code, channels=channels, name=name)
+    def title(self, scope: Scope) -> str:
+        channels = self.channels(scope.channels)
+        return self.vi(TITLE, period=scope.period_code, channels=channels, name=scope.name)
 
     def _unit_table(self, formula: Formula, rows: Sequence[tables.FigureRow]) -> None:
         lines = []
@@ -196,12 +234,12 @@ class Printer:
 
     def _csv(
         self,
-        result: IndexResult,
+        scope: Scope,
         head: list[str],
         leads: Sequence[Sequence[Any]],
         rows: Sequence[tables.FigureRow],
     ) -> str:
-        formula = result.formula
+        formula = scope.formula
         figure_keys = ["sipas", *(code for code, _ in formula.elements), *formula.criteria]
         header = [*head, "responses", *figure_keys]
         lines = []
@@ -212,91 +250,89 @@ class Printer:
 
     # -- by counter -------------------------------------------------------------------------
 
-    def counters(self, request: Request, result: IndexResult, session: Session) -> None:
+    def counters(self, request: Request, scope: Scope, session: Session) -> None:
         assert request.unit is not None
         found = index_by_counter(session, request.period, request.unit, channels=request.channels)
         if self.output is IndexFormat.json:
-            print_json(
-                self._scope_json(result) | {"counters": counters_json(result.formula, found)}
-            )
+            print_json(self._scope_json(scope) | {"counters": counters_json(scope.formula, found)})
             return
         rows = tables.counter_rows(found)
         if self.output is IndexFormat.csv:
             head = ["period", "channels", "unit", "counter_id", "counter"]
             leads = [
-                [result.period.code, result.channels.value, request.unit.code, r.code, r.name]
+                [scope.period_code, scope.channels.value, request.unit.code, r.code, r.name]
                 for r in rows
             ]
-            typer.echo(self._csv(result, head, leads, rows))
+            typer.echo(self._csv(scope, head, leads, rows))
             return
-        typer.echo(self.title(result, result.root.name))
+        typer.echo(self.title(scope))
         lines = [
             {"counter": r.name or self.vi(NO_COUNTER), "responses": r.responses}
-            | tables.figure_cells(r, result.formula, tables.NO_FIGURE)
+            | tables.figure_cells(r, scope.formula, tables.NO_FIGURE)
             for r in rows
         ]
         columns = [
             ("counter", self.vi(COUNTER)),
             ("responses", self.vi(RESPONSES)),
             ("sipas", self.vi(SIPAS)),
-            *((code, code) for code, _ in result.formula.elements),
+            *((code, code) for code, _ in scope.formula.elements),
         ]
         print_rows(lines, columns, ListFormat.table)
 
     # -- by procedure field -----------------------------------------------------------------
 
-    def fields(self, request: Request, result: IndexResult, session: Session) -> None:
+    def fields(self, request: Request, scope: Scope, session: Session) -> None:
         found = index_by_field(
             session,
             request.period,
             unit=request.unit,
             channels=request.channels,
-            national_name=result.root.name,
+            national_name=scope.name,
         )
         if self.output is IndexFormat.json:
-            print_json(self._scope_json(result) | {"fields": fields_json(found)})
+            print_json(self._scope_json(scope) | {"fields": fields_json(found)})
             return
         if self.output is IndexFormat.csv:
             pairs = tables.field_rows(found, request.parent_code)
             head = ["period", "channels", "field", "unit", "name", "level", "parent", "depth"]
             head.append("scope")
-            leads = [self._field_head(result, name, row) for name, row in pairs]
-            typer.echo(self._csv(result, head, leads, [row for _, row in pairs]))
+            leads = [self._field_head(scope, name, row) for name, row in pairs]
+            typer.echo(self._csv(scope, head, leads, [row for _, row in pairs]))
             return
-        typer.echo(self.title(result, result.root.name))
+        typer.echo(self.title(scope))
         for item in found:
             typer.echo(self.vi(FIELD_TITLE, field=item.field or self.vi(NO_FIELD)))
-            self._unit_table(result.formula, tables.unit_rows(item.result, request.parent_code))
+            self._unit_table(scope.formula, tables.unit_rows(item.result, request.parent_code))
 
-    def _field_head(self, result: IndexResult, name: str, row: tables.FigureRow) -> list[Any]:
-        lead = self._unit_head(result, row)
+    def _field_head(self, scope: Scope, name: str, row: tables.FigureRow) -> list[Any]:
+        lead = self._unit_head(scope, row)
         return [*lead[:2], name, *lead[2:]]
 
-    def _scope_json(self, result: IndexResult) -> dict[str, Any]:
-        unit = result.root.unit
+    def _scope_json(self, scope: Scope) -> dict[str, Any]:
         return {
-            "period": result.period.code,
-            "unit": None if unit is None else unit.code,
-            "name": result.root.name,
-            "channels": result.channels.value,
+            "period": scope.period_code,
+            "unit": scope.unit_code,
+            "name": scope.name,
+            "channels": scope.channels.value,
         }
 
 
 def _print(session: Session, request: Request, by: Breakdown, printer: Printer) -> None:
     if by is Breakdown.counter and request.unit is None:
         raise CountersNeedUnit()
-    result = compute_index(
-        session,
-        request.period,
-        unit=request.unit,
-        channels=request.channels,
-        national_name=printer.vi(WHOLE_COUNTRY),
-    )
+    national_name = printer.vi(WHOLE_COUNTRY)
     if by is Breakdown.counter:
-        printer.counters(request, result, session)
+        printer.counters(request, request_scope(session, request, national_name), session)
     elif by is Breakdown.field:
-        printer.fields(request, result, session)
+        printer.fields(request, request_scope(session, request, national_name), session)
     else:
+        result = compute_index(
+            session,
+            request.period,
+            unit=request.unit,
+            channels=request.channels,
+            national_name=national_name,
+        )
         printer.units(request, result)
 
 
