@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import TableClause, text
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -125,6 +125,16 @@ def copy_upsert(
     return returned
 
 
-def as_rows(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
-    """The same rows as dicts, for an executemany on SQLite."""
-    return [dict(zip(names, row, strict=True)) for row in rows]
+def insert_rows(
+    session: Session,
+    table: TableClause,
+    columns: Sequence[ColumnType],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """Insert rows (one value per column, in order): COPY on PostgreSQL, an executemany of
+    dicts elsewhere (SQLite)."""
+    if is_postgresql(session):
+        copy_rows(session, table.name, columns, rows)
+        return
+    names = [name for name, _ in columns]
+    session.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in rows])

@@ -13,10 +13,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 from sqlalchemy.orm import Session
 
-from hailong.bulk import as_rows, copy_rows, copy_upsert, is_postgresql
+from hailong.bulk import copy_upsert, insert_rows, is_postgresql
 from hailong.db import dialect_insert
 from hailong.models import (
     Answer,
@@ -66,11 +66,7 @@ class Staging:
         rows = [(f.line, f.unit_id, f.period.id, f.form_id) for f in forms]
         if not rows:
             return
-        if is_postgresql(self.session):
-            copy_rows(self.session, self.table.name, _STAGING_TYPES, rows)
-        else:
-            names = [name for name, _ in _STAGING_TYPES]
-            self.session.execute(self.table.insert(), as_rows(names, rows))
+        insert_rows(self.session, self.table, _STAGING_TYPES, rows)
 
     def repeats(self) -> Iterator[tuple[int, int, str]]:
         """(line, first line, form_id) of each row that repeats an earlier one, in file order."""
@@ -144,11 +140,8 @@ class FormStore:
         ]
         if not rows:
             return
-        if self.fast:
-            copy_rows(self.session, Answer.__tablename__, _ANSWER_TYPES, rows)
-        else:
-            names = [name for name, _ in _ANSWER_TYPES]
-            self.session.execute(insert(Answer), as_rows(names, rows))
+        # A mapped class's __table__ is typed as a FromClause; it is a Table.
+        insert_rows(self.session, Answer.__table__, _ANSWER_TYPES, rows)  # type: ignore[arg-type]
 
     def _layout(self, period: Period) -> TallyLayout:
         layout = self.layouts.get(period.questionnaire_id)
