@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from hailong.models.packing import add_stored
+
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
@@ -34,6 +36,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+    # The tallies' upsert adds packed counts, which SQLite's integers are too short to hold.
+    dbapi_connection.create_function("tally_add", 2, add_stored, deterministic=True)
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:

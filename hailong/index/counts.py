@@ -4,15 +4,16 @@ answers. Both end in the same UnitCounts, so the formula cannot tell them apart.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
     Select,
     String,
+    Text,
     cast,
     func,
     literal,
@@ -24,9 +25,9 @@ from sqlalchemy.orm import Session
 
 from hailong.index.formula import UnitCounts
 from hailong.models import Answer, Response, ResponseStatus, Tally, Unit, UnitTally
-from hailong.models.tally import SLOT_COLUMNS, SLOTS
+from hailong.models.packing import from_text, unpack
 from hailong.questionnaires.service import questionnaire_by_id
-from hailong.tallies.layout import RESPONSES_KEY, TallyLayout, layout_for
+from hailong.tallies.layout import RESPONSES_KEY, RESPONSES_POSITION, TallyLayout, layout_for
 
 GroupKey = Any  # a column's value, or a tuple of several
 
@@ -44,13 +45,20 @@ class Selection:
 
 
 class Decoder:
-    """Turns tally slots (or raw stored values) into counts in the period's option order."""
+    """Turns packed tally counts (or raw stored values) into counts in the period's option
+    order, for the questions the index reads."""
 
-    def __init__(self, session: Session, questionnaire_id: int) -> None:
+    def __init__(
+        self, session: Session, questionnaire_id: int, keys: Iterable[str] | None = None
+    ) -> None:
         self.session = session
         self.main_id = questionnaire_id
         self.main = self._layout(questionnaire_id)
-        self.sizes = {key: len(q.codes) for key, q in self.main.questions.items()}
+        wanted = set(self.main.questions) if keys is None else set(keys)
+        # (key, start, stop) of each question read, in the main layout's vector.
+        self.spans = [
+            (q.key, q.start, q.stop) for q in self.main.questions.values() if q.key in wanted
+        ]
         self._layouts: dict[int, TallyLayout] = {questionnaire_id: self.main}
 
     def _layout(self, questionnaire_id: int) -> TallyLayout:
@@ -62,29 +70,20 @@ class Decoder:
             found = self._layouts[questionnaire_id] = self._layout(questionnaire_id)
         return found
 
-    @property
-    def slot_count(self) -> int:
-        """How many slot columns are worth reading: the longest option list, up to SLOTS."""
-        if len(self._layouts) > 1:
-            return SLOTS
-        return min(SLOTS, max(self.sizes.values(), default=1))
-
-    def add_slots(
-        self, counts: UnitCounts, questionnaire_id: int, key: str, part: int, slots: Sequence[int]
-    ) -> None:
-        if key == RESPONSES_KEY:
-            counts.responses += slots[0]
-            return
+    def add_packed(self, counts: UnitCounts, questionnaire_id: int, total: int) -> None:
+        """Add a tally row's packed counts (or a sum of several) to `counts`."""
         if questionnaire_id != self.main_id:
-            self._add_foreign(counts, questionnaire_id, key, part, slots)
+            self._add_foreign(counts, questionnaire_id, total)
             return
-        size = self.sizes.get(key)
-        if size is None:
-            return
-        vector = counts.vector(key, size)
-        base = part * SLOTS
-        for offset in range(min(len(slots), size - base)):
-            vector[base + offset] += slots[offset]
+        vector = unpack(total, self.main.width)
+        counts.responses += vector[RESPONSES_POSITION]
+        answers = counts.answers
+        for key, start, stop in self.spans:
+            mine = answers.get(key)
+            if mine is None:
+                answers[key] = list(vector[start:stop])
+            else:
+                answers[key] = list(map(operator.add, mine, vector[start:stop]))
 
     def add_value(
         self, counts: UnitCounts, questionnaire_id: int, key: str, value: str | None, n: int
@@ -96,17 +95,20 @@ class Decoder:
         if question is None or value is None:
             return
         for position in question.positions(value):
-            self._add_code(counts, key, question.codes[position], n)
+            self._add_code(counts, key, question.codes[position - question.start], n)
 
-    def _add_foreign(
-        self, counts: UnitCounts, questionnaire_id: int, key: str, part: int, slots: Sequence[int]
-    ) -> None:
+    def _add_foreign(self, counts: UnitCounts, questionnaire_id: int, total: int) -> None:
         # A response kept the version it was answered under; match its answers by code.
-        codes = self.layout(questionnaire_id).codes(key) if key in self.sizes else ()
-        for offset, n in enumerate(slots):
-            position = part * SLOTS + offset
-            if n and position < len(codes):
-                self._add_code(counts, key, codes[position], n)
+        layout = self.layout(questionnaire_id)
+        vector = unpack(total, layout.width)
+        counts.responses += vector[RESPONSES_POSITION]
+        for key, _, _ in self.spans:
+            question = layout.questions.get(key)
+            if question is None:
+                continue
+            for code, n in zip(question.codes, vector[question.start : question.stop], strict=True):
+                if n:
+                    self._add_code(counts, key, code, n)
 
     def _add_code(self, counts: UnitCounts, key: str, code: str, n: int) -> None:
         main = self.main.questions.get(key)
@@ -147,34 +149,37 @@ def _tally_filters(table: Any, selection: Selection) -> list[ColumnElement[bool]
         filters.append(table.c.channel.in_(selection.channels))
     if selection.unit_path is not None:
         filters.append(_in_subtree(table.c.unit_id, selection.unit_path))
-    if selection.keys is not None:
-        filters.append(table.c.question_key.in_([*selection.keys, RESPONSES_KEY]))
     return filters
 
 
-def _summed_slots(
-    table: Any, group: Sequence[Any], selection: Selection, slot_count: int
-) -> Select[Any]:
-    # Summed as 4-byte integers: PostgreSQL sums bigints as numeric (Decimal in Python, and
-    # twice the work); a sum of integers is a bigint. One tally cell never nears 2^31.
-    slots = [func.sum(cast(table.c[name], Integer)) for name in SLOT_COLUMNS[:slot_count]]
-    keys = [table.c.questionnaire_id, table.c.question_key, table.c.part]
-    return (
-        select(*group, *keys, *slots)
-        .where(*_tally_filters(table, selection))
-        .group_by(*group, *keys)
-    )
+def _packed_sums(
+    session: Session,
+    table: Any,
+    group: Sequence[Any],
+    selection: Selection,
+    only: Sequence[ColumnElement[bool]] = (),
+) -> Iterable[Sequence[Any]]:
+    """Rows of (group columns..., questionnaire, packed counts) summed over the channels and
+    review states the selection counts (and the `only` conditions)."""
+    filters = [*_tally_filters(table, selection), *only]
+    if session.get_bind().dialect.name != "postgresql":
+        # SQLite's integers cannot hold packed counts: each row's are added up here.
+        rows = session.execute(
+            select(*group, table.c.questionnaire_id, table.c.counts).where(*filters)
+        )
+        sums: dict[tuple[Any, ...], int] = {}
+        for *head, total in rows:
+            sums[tuple(head)] = sums.get(tuple(head), 0) + total
+        return [(*head, total) for head, total in sums.items()]
+    keys = [*group, table.c.questionnaire_id]
+    # As text: psycopg reads a numeric of a thousand digits as a Decimal several times slower.
+    query = select(*keys, cast(func.sum(table.c.counts), Text)).where(*filters).group_by(*keys)
+    return [(*row[:-1], from_text(row[-1])) for row in fetch_all(session, query)]
 
 
 def fetch_all(session: Session, query: Select[Any]) -> Sequence[Sequence[Any]]:
-    """Every row of a query at once.
-
-    On PostgreSQL straight from psycopg's binary cursor: the national index reads about a
-    hundred thousand summed rows, and building SQLAlchemy Row objects for them cost as much
-    as PostgreSQL's own work.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        return session.execute(query).all()
+    """Every row of a query at once, on PostgreSQL straight from psycopg's binary cursor
+    (building SQLAlchemy Row objects costs more than the national index's query)."""
     connection = session.connection()
     compiled = query.compile(
         dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
@@ -188,63 +193,48 @@ def fetch_all(session: Session, query: Select[Any]) -> Sequence[Sequence[Any]]:
 def _gather(
     decoder: Decoder, rows: Iterable[Sequence[Any]], width: int
 ) -> dict[GroupKey, UnitCounts]:
-    """Rows of (group columns..., questionnaire, question, part, slots...) -> counts by group.
+    """Rows of (group columns..., questionnaire, packed counts) -> counts by group.
 
     A group of one column is keyed by its value, a wider one by the tuple of its values.
     """
     result: dict[GroupKey, UnitCounts] = {}
-    main_id, sizes, first_slot = decoder.main_id, decoder.sizes, width + 3
     for row in rows:
         group = row[0] if width == 1 else tuple(row[:width])
         counts = result.get(group)
         if counts is None:
             counts = result[group] = UnitCounts()
-        questionnaire_id, key, part = row[width], row[width + 1], row[width + 2]
-        size = sizes.get(key)
-        if (
-            questionnaire_id == main_id
-            and part == 0
-            and size is not None
-            and key not in counts.answers
-            and first_slot + size <= len(row)
-        ):
-            # The usual row, the group's only one for this question: its slots are the counts.
-            counts.answers[key] = list(row[first_slot : first_slot + size])
-        else:
-            decoder.add_slots(counts, questionnaire_id, key, part, row[first_slot:])
+        decoder.add_packed(counts, row[width], row[width + 1])
     return result
 
 
 def unit_counts_from_tallies(session: Session, selection: Selection) -> dict[int, UnitCounts]:
-    """Each unit's own counted answers, from unit_tally: one row per unit and question."""
-    decoder = Decoder(session, selection.questionnaire_id)
+    """Each unit's own counted answers, from unit_tally: one summed row per unit."""
+    decoder = Decoder(session, selection.questionnaire_id, selection.keys)
     table = UnitTally.__table__
     prefer_fast_aggregates(session)
-    query = _summed_slots(table, [table.c.unit_id], selection, decoder.slot_count)
-    return _gather(decoder, fetch_all(session, query), 1)
+    rows = _packed_sums(session, table, [table.c.unit_id], selection)
+    return _gather(decoder, rows, 1)
 
 
 def counts_by_counter(
     session: Session, selection: Selection, unit_id: int
 ) -> dict[int, UnitCounts]:
     """A unit's own counted answers per counter (0: no counter, e.g. paper forms)."""
-    decoder = Decoder(session, selection.questionnaire_id)
+    decoder = Decoder(session, selection.questionnaire_id, selection.keys)
     table = Tally.__table__
-    query = _summed_slots(table, [table.c.counter_id], selection, decoder.slot_count).where(
-        table.c.unit_id == unit_id
-    )
-    return _gather(decoder, fetch_all(session, query), 1)
+    only = [table.c.unit_id == unit_id]
+    rows = _packed_sums(session, table, [table.c.counter_id], selection, only)
+    return _gather(decoder, rows, 1)
 
 
 def counts_by_procedure(
     session: Session, selection: Selection
 ) -> dict[tuple[int, str], UnitCounts]:
     """Each unit's own counted answers per procedure code ("" when none was given)."""
-    decoder = Decoder(session, selection.questionnaire_id)
+    decoder = Decoder(session, selection.questionnaire_id, selection.keys)
     table = Tally.__table__
-    group = [table.c.unit_id, table.c.procedure_code]
-    query = _summed_slots(table, group, selection, decoder.slot_count)
-    return _gather(decoder, fetch_all(session, query), 2)
+    rows = _packed_sums(session, table, [table.c.unit_id, table.c.procedure_code], selection)
+    return _gather(decoder, rows, 2)
 
 
 def raw_query(selection: Selection, keys: Iterable[str]) -> Select[Any]:

@@ -1,38 +1,52 @@
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ForeignKey, Integer, LargeBinary, Numeric, String
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from hailong.models.base import Base
-
-# A tally row holds the counts of one question's answers, one column per answer slot: the
-# answer's position among the question's options (see hailong/tallies/layout.py). A wide row
-# instead of one row per answer keeps the tables five to ten times smaller, and the national
-# index reads one row per (unit, channel, review state, question).
-SLOTS = 10
-SLOT_COLUMNS = tuple(f"n{slot}" for slot in range(SLOTS))
+from hailong.models.packing import from_bytes, to_bytes
 
 
-class _Slots:
-    n0: Mapped[int] = mapped_column(BigInteger, default=0)
-    n1: Mapped[int] = mapped_column(BigInteger, default=0)
-    n2: Mapped[int] = mapped_column(BigInteger, default=0)
-    n3: Mapped[int] = mapped_column(BigInteger, default=0)
-    n4: Mapped[int] = mapped_column(BigInteger, default=0)
-    n5: Mapped[int] = mapped_column(BigInteger, default=0)
-    n6: Mapped[int] = mapped_column(BigInteger, default=0)
-    n7: Mapped[int] = mapped_column(BigInteger, default=0)
-    n8: Mapped[int] = mapped_column(BigInteger, default=0)
-    n9: Mapped[int] = mapped_column(BigInteger, default=0)
+class PackedCounts(TypeDecorator[int]):
+    """The counts of a tally row packed into one integer (see hailong/models/packing.py):
+    an exact numeric on PostgreSQL, bytes on SQLite, whose integers stop at 64 bits."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(Numeric(asdecimal=True))
+        return dialect.type_descriptor(LargeBinary())
+
+    def process_bind_param(self, value: int | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if dialect.name == "postgresql":
+            return Decimal(value)
+        return to_bytes(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bytes | bytearray | memoryview):
+            return from_bytes(bytes(value))
+        return int(value)
 
 
-class Tally(_Slots, Base):
+class Tally(Base):
     """Counts of completed responses' answers per (period, unit, counter, procedure, channel,
-    review state, questionnaire, question, part), kept in the answers' own transaction.
+    review state, questionnaire), kept in the answers' own transaction.
 
-    `counter_id` 0 means "no counter" (a paper form) and `procedure_code` "" means "none given":
-    key columns must not be NULL, or ON CONFLICT would never match. `part` numbers the blocks of
-    ten options of a question with more than ten.
+    `counts` packs, in the order of the questionnaire's tally layout (hailong/tallies/layout.py),
+    the number of responses and then each answer code's count. `counter_id` 0 means "no
+    counter" (a paper form) and `procedure_code` "" means "none given": key columns must not
+    be NULL, or ON CONFLICT would never match.
     """
 
     __tablename__ = "tally"
@@ -48,15 +62,14 @@ class Tally(_Slots, Base):
     questionnaire_id: Mapped[int] = mapped_column(
         ForeignKey("questionnaire_version.id"), primary_key=True
     )
-    question_key: Mapped[str] = mapped_column(String(40), primary_key=True)
-    part: Mapped[int] = mapped_column(Integer, primary_key=True)
+    counts: Mapped[int] = mapped_column(PackedCounts())
 
 
-class UnitTally(_Slots, Base):
+class UnitTally(Base):
     """The same counts without the counter and procedure: what the index of the tree reads.
 
-    Per unit it has at most channels x review states x questions rows, however many responses
-    and procedures there are, so the national index stays O(units).
+    Per unit it has at most channels x review states rows, however many responses and
+    procedures there are, so the national index reads a few rows per unit.
     """
 
     __tablename__ = "unit_tally"
@@ -70,5 +83,4 @@ class UnitTally(_Slots, Base):
     questionnaire_id: Mapped[int] = mapped_column(
         ForeignKey("questionnaire_version.id"), primary_key=True
     )
-    question_key: Mapped[str] = mapped_column(String(40), primary_key=True)
-    part: Mapped[int] = mapped_column(Integer, primary_key=True)
+    counts: Mapped[int] = mapped_column(PackedCounts())

@@ -29,13 +29,13 @@ from hailong.models import (
 )
 from hailong.models.base import utcnow
 from hailong.responses.checking import CheckedForm, FormChecker
-from hailong.tallies import bulk as tallies_bulk
 from hailong.tallies.layout import TallyLayout, layout_for
 from hailong.tallies.service import Dimensions, TallyBatch
 
-# Counts are gathered over several batches and written when this many tally rows are pending:
-# a file sorted by unit then writes each tally row about once.
-TALLY_ROWS = 50_000
+# Counts are gathered over several batches and written when this many tally rows are pending
+# (each a vector of every answer code's count, about a kilobyte in memory): a file sorted by
+# unit then writes each tally row about once.
+TALLY_ROWS = 5_000
 
 
 class Staging:
@@ -109,12 +109,12 @@ class FormStore:
                 layout = self._layout(form.period)
                 self.tallies.add_response(_dimensions(form), layout, form.answers)
         if len(self.tallies) >= TALLY_ROWS:
-            tallies_bulk.write(self.session, self.tallies)
+            self.tallies.write(self.session)
         return len(stored)
 
     def finish(self) -> None:
         """Write the counts still pending."""
-        tallies_bulk.write(self.session, self.tallies)
+        self.tallies.write(self.session)
 
     def _insert_responses(self, rows: list[dict[str, Any]]) -> list[tuple[int, str]]:
         if self.fast:

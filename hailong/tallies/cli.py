@@ -15,6 +15,7 @@ from hailong.i18n import N_, Catalogs
 from hailong.models import Period, Unit
 from hailong.periods.service import get_by_code as period_by_code
 from hailong.tallies import verify
+from hailong.tallies.layout import RESPONSES_KEY
 from hailong.tallies.service import TALLY_KEYS, UNIT_TALLY_KEYS
 
 UNKNOWN_PERIOD = N_("Unknown period “{code}”.")
@@ -87,8 +88,14 @@ def _key_text(unit_codes: Mapping[int, str], table: str, key: tuple[Any, ...]) -
     return ", ".join(parts)
 
 
-def _slots_text(slots: Iterable[int]) -> str:
-    return "[" + " ".join(str(n) for n in slots) + "]"
+def _counts_text(counts: Iterable[int] | None) -> str:
+    if counts is None:
+        return "?"
+    return "[" + " ".join(str(n) for n in counts) + "]"
+
+
+def _change_key(question: str) -> str:
+    return "responses" if question == RESPONSES_KEY else f"question_key={question!r}"
 
 
 def check_command(
@@ -109,14 +116,16 @@ def check_command(
             differences = verify.check(session, found)
             unit_codes = _unit_codes(session, differences)
             for difference in differences:
-                line = catalogs.both(
-                    DIFFERENCE,
-                    table=difference.table,
-                    key=_key_text(unit_codes, difference.table, difference.key),
-                    expected=_slots_text(difference.expected),
-                    found=_slots_text(difference.found),
-                )
-                typer.echo(line)
+                key = _key_text(unit_codes, difference.table, difference.key)
+                for change in difference.changes:
+                    line = catalogs.both(
+                        DIFFERENCE,
+                        table=difference.table,
+                        key=f"{key}, {_change_key(change.question)}",
+                        expected=_counts_text(change.expected),
+                        found=_counts_text(change.found),
+                    )
+                    typer.echo(line)
         if differences:
             differing.append(code)
             typer.echo(catalogs.both(DIFFER, period=code, count=len(differences)))

@@ -1,23 +1,24 @@
-"""Where each answer is counted in a tally row: its question, part and slot.
+"""Where each answer is counted in a tally row: one position per answer code of each question.
 
-A slot is the answer's position among the question's options (the scale for a criterion), so
-the mapping is fixed by the questionnaire version, which every tally row names. Free text and
-the procedure (a dimension of its own) are not tallied; a multi-choice answer counts once for
-each option chosen.
+A tally row's counts are one vector, stored packed into one integer (hailong/models/packing.py).
+Position 0 counts the responses, then each tallied question has one position per option, in the
+questionnaire's order (the scale for a criterion). The mapping is fixed by the questionnaire
+version, which every tally row names. Free text and the procedure (a dimension of its own) are
+not tallied; a multi-choice answer counts once for each option chosen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from hailong.models.tally import SLOTS
 from survey_flows import Questionnaire
 from survey_flows.engine import MULTI_SEPARATOR
 from survey_flows.questionnaire import Question, QuestionKind
 
-# One row per response and key, so `responses` comes from the tallies too.
+RESPONSES_POSITION = 0
+# The raw GROUP BYs' stand-in question for "one more response" (see add_value).
 RESPONSES_KEY = "__responses__"
 YES_NO = ("yes", "no")
 TALLIED_KINDS = (
@@ -27,9 +28,8 @@ TALLIED_KINDS = (
     QuestionKind.multi_choice,
 )
 
-Slots = list[int]
-# (question key, part) -> counts, one per slot.
-Block = dict[tuple[str, int], Slots]
+# One tally row's counts, in layout order; the first counts the responses.
+Vector = list[int]
 
 
 @dataclass(frozen=True)
@@ -37,19 +37,19 @@ class QuestionSlots:
     key: str
     codes: tuple[str, ...]
     multi: bool
+    start: int  # the position of its first code in the vector
+
+    @property
+    def stop(self) -> int:
+        return self.start + len(self.codes)
 
     @cached_property
     def position_of(self) -> dict[str, int]:
-        """Each code's position among the options, looked up in one step."""
+        """Each code's position in the vector, looked up in one step."""
         found: dict[str, int] = {}
-        for position, code in enumerate(self.codes):
-            found.setdefault(code, position)
+        for offset, code in enumerate(self.codes):
+            found.setdefault(code, self.start + offset)
         return found
-
-    @cached_property
-    def places(self) -> dict[str, tuple[int, int]]:
-        """(part, slot) of each code: where add_answers counts it."""
-        return {code: divmod(position, SLOTS) for code, position in self.position_of.items()}
 
     def positions(self, value: str) -> Iterable[int]:
         """Positions of the codes in a stored answer; codes not on the list are not counted."""
@@ -63,58 +63,49 @@ class QuestionSlots:
 @dataclass(frozen=True)
 class TallyLayout:
     questions: Mapping[str, QuestionSlots]
+    width: int  # the length of a vector: the responses and every question's codes
 
-    def codes(self, key: str) -> tuple[str, ...]:
-        if key == RESPONSES_KEY:
-            return ("",)
-        return self.questions[key].codes
+    def vector(self) -> Vector:
+        return [0] * self.width
+
+    def spans(self) -> Iterable[tuple[str, int, int]]:
+        """(key, start, stop) of the responses' count (RESPONSES_KEY) and of each question."""
+        yield RESPONSES_KEY, RESPONSES_POSITION, RESPONSES_POSITION + 1
+        for question in self.questions.values():
+            yield question.key, question.start, question.stop
+
+    def by_question(self, vector: Sequence[int]) -> dict[str, tuple[int, ...]]:
+        """A vector's counts per question (RESPONSES_KEY: the responses), for people."""
+        return {key: tuple(vector[start:stop]) for key, start, stop in self.spans()}
 
     def add_answers(
-        self, block: Block, answers: Mapping[str, str | None], *, sign: int = 1
+        self, vector: Vector, answers: Mapping[str, str | None], *, sign: int = 1
     ) -> None:
-        """Count one response's answers into `block` (sign -1 takes them out again)."""
-        _add(block, RESPONSES_KEY, 0, sign)
-        # The same counting as positions() and _add(), written out: an import of paper forms
-        # runs it for every answer of a million responses.
+        """Count one response's answers into `vector` (sign -1 takes them out again)."""
+        vector[RESPONSES_POSITION] += sign
+        # The same counting as positions(), written out: an import of paper forms runs it for
+        # every answer of a million responses.
         for key, value in answers.items():
             question = self.questions.get(key)
             if question is None or value is None:
                 continue
-            places = question.places
+            position_of = question.position_of
             for code in value.split(MULTI_SEPARATOR) if question.multi else (value,):
-                place = places.get(code)
-                if place is None:
-                    continue
-                row = block.get((key, place[0]))
-                if row is None:
-                    row = block[(key, place[0])] = [0] * SLOTS
-                row[place[1]] += sign
+                position = position_of.get(code)
+                if position is not None:
+                    vector[position] += sign
 
-    def add_value(self, block: Block, key: str, value: str | None, count: int) -> None:
-        """Count `count` identical stored answers (a row of a raw GROUP BY)."""
+    def add_value(self, vector: Vector, key: str, value: str | None, count: int) -> None:
+        """Count `count` identical stored answers (a row of a raw GROUP BY), or `count`
+        responses when `key` is RESPONSES_KEY."""
         if key == RESPONSES_KEY:
-            _add(block, RESPONSES_KEY, 0, count)
+            vector[RESPONSES_POSITION] += count
             return
         question = self.questions.get(key)
         if question is None or value is None:
             return
         for position in question.positions(value):
-            _add(block, key, position, count)
-
-    def unpack(self, key: str, part: int, slots: Iterable[int], into: Slots) -> None:
-        """Add a tally row's slots into a question's counts, one per code in option order."""
-        base = part * SLOTS
-        for offset, count in enumerate(slots):
-            if count and base + offset < len(into):
-                into[base + offset] += count
-
-
-def _add(block: Block, key: str, position: int, count: int) -> None:
-    part, slot = divmod(position, SLOTS)
-    row = block.get((key, part))
-    if row is None:
-        row = block[(key, part)] = [0] * SLOTS
-    row[slot] += count
+            vector[position] += count
 
 
 def _codes(question: Question) -> tuple[str, ...]:
@@ -125,13 +116,13 @@ def _codes(question: Question) -> tuple[str, ...]:
 
 @lru_cache(maxsize=32)
 def layout_for(questionnaire: Questionnaire) -> TallyLayout:
-    questions = {
-        q.key: QuestionSlots(
-            key=q.key,
-            codes=_codes(q),
-            multi=q.kind is QuestionKind.multi_choice,
-        )
-        for q in questionnaire.questions()
-        if q.kind in TALLIED_KINDS
-    }
-    return TallyLayout(questions=questions)
+    questions: dict[str, QuestionSlots] = {}
+    start = RESPONSES_POSITION + 1
+    for question in questionnaire.questions():
+        if question.kind not in TALLIED_KINDS:
+            continue
+        codes = _codes(question)
+        multi = question.kind is QuestionKind.multi_choice
+        questions[question.key] = QuestionSlots(question.key, codes, multi, start)
+        start += len(codes)
+    return TallyLayout(questions=questions, width=start)

@@ -1,8 +1,9 @@
-"""Tallies: counts per (period, unit, counter, procedure, channel, review state, question, answer),
+"""Tallies: counts per (period, unit, counter, procedure, channel, review state, questionnaire),
 kept in step with the answers so the index and the dashboard read O(units), never O(responses).
 
-Every change is an atomic upsert (INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n) in
-the transaction of the change itself, so two app processes can count at once and a rolled-back
+Every change is an atomic upsert (INSERT ... ON CONFLICT DO UPDATE SET counts = counts +
+excluded.counts, the counts packed into one number: hailong/models/packing.py) in the
+transaction of the change itself, so two app processes can count at once and a rolled-back
 answer is never counted.
 """
 
@@ -12,14 +13,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
+from hailong.bulk import ColumnType, copy_upsert, is_postgresql
 from hailong.db import dialect_insert
 from hailong.models import Answer, Response, ResponseStatus, ReviewState, Tally, UnitTally
-from hailong.models.tally import SLOT_COLUMNS, SLOTS
+from hailong.models.packing import pack
 from hailong.questionnaires.service import questionnaire_by_id
-from hailong.tallies.layout import Block, TallyLayout, layout_for
+from hailong.tallies.layout import TallyLayout, Vector, layout_for
 
 TALLY_KEYS = (
     "period_id",
@@ -29,8 +31,6 @@ TALLY_KEYS = (
     "channel",
     "review_state",
     "questionnaire_id",
-    "question_key",
-    "part",
 )
 UNIT_TALLY_KEYS = (
     "period_id",
@@ -38,9 +38,19 @@ UNIT_TALLY_KEYS = (
     "channel",
     "review_state",
     "questionnaire_id",
-    "question_key",
-    "part",
 )
+# PostgreSQL types of the key columns, for COPY.
+_KEY_TYPES = {
+    "period_id": "int4",
+    "unit_id": "int4",
+    "counter_id": "int4",
+    "procedure_code": "text",
+    "channel": "text",
+    "review_state": "text",
+    "questionnaire_id": "int4",
+}
+# Below this many rows an upsert statement beats a COPY through a scratch table.
+COPY_ROWS = 100
 
 
 @dataclass(frozen=True, order=True)
@@ -81,17 +91,17 @@ class TallyBatch:
     """Counts gathered in memory and written with one upsert per table.
 
     Imports and rebuilds add thousands of responses per batch; aggregating first turns them
-    into one row per key instead of one upsert per answer.
+    into one row per key instead of one upsert per response.
     """
 
     def __init__(self) -> None:
-        self.blocks: dict[Dimensions, Block] = {}
+        self.vectors: dict[Dimensions, Vector] = {}
 
-    def block(self, dimensions: Dimensions) -> Block:
-        block = self.blocks.get(dimensions)
-        if block is None:
-            block = self.blocks[dimensions] = {}
-        return block
+    def vector(self, dimensions: Dimensions, layout: TallyLayout) -> Vector:
+        vector = self.vectors.get(dimensions)
+        if vector is None:
+            vector = self.vectors[dimensions] = layout.vector()
+        return vector
 
     def add_response(
         self,
@@ -101,55 +111,53 @@ class TallyBatch:
         *,
         sign: int = 1,
     ) -> None:
-        layout.add_answers(self.block(dimensions), answers, sign=sign)
+        layout.add_answers(self.vector(dimensions, layout), answers, sign=sign)
 
     def add_value(
         self, dimensions: Dimensions, layout: TallyLayout, key: str, value: str | None, n: int
     ) -> None:
         """Count `n` identical stored answers (one row of a raw GROUP BY)."""
-        layout.add_value(self.block(dimensions), key, value, n)
+        layout.add_value(self.vector(dimensions, layout), key, value, n)
+
+    def update(self, other: TallyBatch) -> None:
+        """Take over another batch's counts (of other dimensions than this one's)."""
+        self.vectors.update(other.vectors)
 
     def __len__(self) -> int:
-        return sum(len(block) for block in self.blocks.values())
+        """How many `tally` rows a write adds to."""
+        return len(self.vectors)
 
     def tally_values(self) -> Iterator[tuple[Any, ...]]:
-        """Rows of the tally table as (TALLY_KEYS..., slots...), keys in sorted order."""
-        for dims in sorted(self.blocks):
-            head = _fine_values(dims)
-            for (key, part), slots in sorted(self.blocks[dims].items()):
-                if any(slots):
-                    yield (*head, key, part, *slots)
+        """Rows of the tally table as (TALLY_KEYS..., packed counts), keys in sorted order."""
+        for dims in sorted(self.vectors):
+            counts = pack(self.vectors[dims])
+            if counts:
+                yield (*_fine_values(dims), counts)
 
     def unit_tally_values(self) -> Iterator[tuple[Any, ...]]:
-        """Rows of the unit_tally table as (UNIT_TALLY_KEYS..., slots...), sorted."""
-        merged: dict[tuple[Any, ...], list[int]] = {}
-        for dims, block in self.blocks.items():
-            head = dims.unit_part()
-            for (key, part), slots in block.items():
-                target = merged.get((*head, key, part))
-                if target is None:
-                    merged[(*head, key, part)] = list(slots)
-                else:
-                    for slot in range(SLOTS):
-                        target[slot] += slots[slot]
-        for unit_key, slots in sorted(merged.items()):
-            if any(slots):
-                yield (*unit_key, *slots)
-
-    def tally_rows(self) -> list[dict[str, Any]]:
-        return [_row(TALLY_KEYS, values) for values in self.tally_values()]
-
-    def unit_tally_rows(self) -> list[dict[str, Any]]:
-        return [_row(UNIT_TALLY_KEYS, values) for values in self.unit_tally_values()]
+        """Rows of the unit_tally table as (UNIT_TALLY_KEYS..., packed counts), sorted."""
+        merged: dict[tuple[Any, ...], int] = {}
+        for dims, vector in self.vectors.items():
+            key = dims.unit_part()
+            # Packed counts add up as the vectors would.
+            merged[key] = merged.get(key, 0) + pack(vector)
+        for key, counts in sorted(merged.items()):
+            if counts:
+                yield (*key, counts)
 
     def write(self, session: Session) -> int:
         """Add the gathered counts to both tally tables, then start afresh; returns how many
         `tally` rows were written."""
         # Sorted keys: concurrent writers lock rows in the same order and cannot deadlock.
-        rows = self.tally_rows()
-        upsert(session, Tally.__table__, TALLY_KEYS, rows)
-        upsert(session, UnitTally.__table__, UNIT_TALLY_KEYS, self.unit_tally_rows())
-        self.blocks.clear()
+        rows = list(self.tally_values())
+        unit_rows = list(self.unit_tally_values())
+        if is_postgresql(session) and len(rows) >= COPY_ROWS:
+            _copy_upsert(session, Tally.__tablename__, TALLY_KEYS, rows)
+            _copy_upsert(session, UnitTally.__tablename__, UNIT_TALLY_KEYS, unit_rows)
+        else:
+            upsert(session, Tally.__table__, TALLY_KEYS, rows)
+            upsert(session, UnitTally.__table__, UNIT_TALLY_KEYS, unit_rows)
+        self.vectors.clear()
         return len(rows)
 
 
@@ -165,22 +173,34 @@ def _fine_values(dims: Dimensions) -> tuple[Any, ...]:
     )
 
 
-def _row(keys: tuple[str, ...], values: tuple[Any, ...]) -> dict[str, Any]:
-    return dict(zip((*keys, *SLOT_COLUMNS), values, strict=True))
-
-
 def upsert(
-    session: Session, table: Table | Any, keys: tuple[str, ...], rows: list[dict[str, Any]]
+    session: Session, table: Table | Any, keys: tuple[str, ...], rows: list[tuple[Any, ...]]
 ) -> None:
-    """n = n + excluded.n for every slot, atomically, whichever database is in use."""
+    """counts = counts + excluded.counts, atomically, whichever database is in use."""
     if not rows:
         return
     statement = dialect_insert(session, table)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={name: table.c[name] + statement.excluded[name] for name in SLOT_COLUMNS},
+    stored, added = table.c.counts, statement.excluded.counts
+    # SQLite keeps packed counts as bytes, which its + cannot add: hailong.db gives it
+    # tally_add().
+    total = stored + added if is_postgresql(session) else func.tally_add(stored, added)
+    statement = statement.on_conflict_do_update(index_elements=list(keys), set_={"counts": total})
+    names = (*keys, "counts")
+    session.execute(statement, [dict(zip(names, row, strict=True)) for row in rows])
+
+
+def _copy_upsert(
+    session: Session, table: str, keys: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """The same upsert with the rows sent by COPY (hailong.bulk): an import's or a rebuild's
+    tens of thousands of rows at once."""
+    columns: list[ColumnType] = [(key, _KEY_TYPES[key]) for key in keys]
+    columns.append(("counts", "numeric"))
+    # A batch holds each key once, so the one statement never touches a row twice.
+    tail = (
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET counts = {table}.counts + excluded.counts"
     )
-    session.execute(statement, rows)
+    copy_upsert(session, table, columns, rows, tail=tail)
 
 
 def apply_response(

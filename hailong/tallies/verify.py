@@ -6,7 +6,7 @@ at a time, so a period of millions of responses needs no more memory than a smal
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -15,7 +15,7 @@ from sqlalchemy import Select, String, cast, delete, func, literal, null, select
 from sqlalchemy.orm import Session
 
 from hailong.models import Answer, Period, Response, ResponseStatus, Tally, UnitTally
-from hailong.models.tally import SLOT_COLUMNS
+from hailong.models.packing import CorruptTally, unpack
 from hailong.questionnaires.service import questionnaire_by_id
 from hailong.tallies.layout import RESPONSES_KEY, TallyLayout, layout_for
 from hailong.tallies.service import (
@@ -26,7 +26,8 @@ from hailong.tallies.service import (
 )
 
 STREAM_ROWS = 5000
-WRITE_ROWS = 20000
+# Tally rows (vectors of every answer code's count) gathered before a rebuild writes them.
+WRITE_ROWS = 5000
 
 _DIMENSIONS = (
     Response.unit_id,
@@ -117,7 +118,7 @@ def rebuild(session: Session, period: Period, *, on_unit: Callable[[], None] | N
     pending = TallyBatch()
     written = 0
     for _, batch in raw_batches(session, period):
-        pending.blocks.update(batch.blocks)
+        pending.update(batch)
         if on_unit is not None:
             on_unit()
         if len(pending) >= WRITE_ROWS:
@@ -128,42 +129,67 @@ def rebuild(session: Session, period: Period, *, on_unit: Callable[[], None] | N
 
 
 @dataclass(frozen=True)
+class Change:
+    question: str  # a question's key, or RESPONSES_KEY for the count of responses
+    expected: tuple[int, ...]  # from the raw answers
+    found: tuple[int, ...] | None  # in the tally table; None: the stored number is unreadable
+
+
+@dataclass(frozen=True)
 class Difference:
     table: str
-    key: tuple[Any, ...]
-    expected: tuple[int, ...]  # from the raw answers
-    found: tuple[int, ...]  # in the tally table
+    key: tuple[Any, ...]  # the row's key columns, questionnaire_id last
+    changes: tuple[Change, ...]
 
 
-Keyed = dict[tuple[Any, ...], tuple[int, ...]]
-
-
-def _keyed(rows: Iterable[Mapping[Any, Any]], keys: tuple[str, ...]) -> Keyed:
-    return {tuple(row[k] for k in keys): tuple(row[s] for s in SLOT_COLUMNS) for row in rows}
+Keyed = dict[tuple[Any, ...], int]
 
 
 def _stored(
     session: Session, table: Any, keys: tuple[str, ...], period: Period
 ) -> Iterator[tuple[int, Keyed]]:
     query = (
-        select(*(table.c[k] for k in keys), *(table.c[s] for s in SLOT_COLUMNS))
+        select(*(table.c[k] for k in keys), table.c.counts)
         .where(table.c.period_id == period.id)
         .order_by(table.c.unit_id)
     )
-    rows = session.execute(query.execution_options(yield_per=STREAM_ROWS)).mappings()
-    for unit_id, unit_rows in groupby(rows, key=lambda row: row["unit_id"]):
+    rows = session.execute(query.execution_options(yield_per=STREAM_ROWS))
+    unit_position = keys.index("unit_id")
+    for unit_id, unit_rows in groupby(rows, key=lambda row: row[unit_position]):
         # Rows brought back to zero (a rejected response) are no counts at all.
-        yield unit_id, _keyed((r for r in unit_rows if any(r[s] for s in SLOT_COLUMNS)), keys)
+        yield unit_id, {tuple(row[:-1]): row[-1] for row in unit_rows if row[-1]}
 
 
-def _compare(table: str, expected: Keyed, found: Keyed) -> list[Difference]:
-    zero = (0,) * len(SLOT_COLUMNS)
-    differences = []
-    for key in sorted(set(expected) | set(found), key=repr):
-        want, have = expected.get(key, zero), found.get(key, zero)
-        if want != have:
-            differences.append(Difference(table, key, want, have))
-    return differences
+class Comparer:
+    """Tells, question by question, how stored packed counts differ from the expected ones."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.layouts: dict[int, TallyLayout] = {}
+
+    def compare(self, table: str, expected: Keyed, found: Keyed) -> list[Difference]:
+        differences = []
+        for key in sorted(set(expected) | set(found), key=repr):
+            want, have = expected.get(key, 0), found.get(key, 0)
+            if want != have:
+                changes = self._changes(key[-1], want, have)
+                differences.append(Difference(table, key, changes))
+        return differences
+
+    def _changes(self, questionnaire_id: int, want: int, have: int) -> tuple[Change, ...]:
+        layout = self.layouts.get(questionnaire_id)
+        if layout is None:
+            layout = self.layouts[questionnaire_id] = _layout(self.session, questionnaire_id)
+        expected = layout.by_question(unpack(want, layout.width))
+        try:
+            found = layout.by_question(unpack(have, layout.width))
+        except CorruptTally:
+            return (Change(RESPONSES_KEY, expected[RESPONSES_KEY], None),)
+        return tuple(
+            Change(question, counts, found[question])
+            for question, counts in expected.items()
+            if counts != found[question]
+        )
 
 
 def _merge(*streams: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, list[Any]]]:
@@ -198,6 +224,7 @@ def check(session: Session, period: Period) -> list[Difference]:
     """
     repeatable_read(session)
     differences: list[Difference] = []
+    comparer = Comparer(session)
     streams = (
         raw_batches(session, period),
         _stored(session, Tally.__table__, TALLY_KEYS, period),
@@ -205,8 +232,8 @@ def check(session: Session, period: Period) -> list[Difference]:
     )
     for _, (raw, tally, unit_tally) in _merge(*streams):
         batch = raw or TallyBatch()
-        differences += _compare("tally", _keyed(batch.tally_rows(), TALLY_KEYS), tally or {})
-        differences += _compare(
-            "unit_tally", _keyed(batch.unit_tally_rows(), UNIT_TALLY_KEYS), unit_tally or {}
-        )
+        expected = {tuple(row[:-1]): row[-1] for row in batch.tally_values()}
+        differences += comparer.compare("tally", expected, tally or {})
+        expected = {tuple(row[:-1]): row[-1] for row in batch.unit_tally_values()}
+        differences += comparer.compare("unit_tally", expected, unit_tally or {})
     return differences

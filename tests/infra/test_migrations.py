@@ -15,10 +15,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from sqlalchemy import Engine, inspect
+from sqlalchemy.orm import Session
 
 from hailong import migrate
 from hailong.db import make_engine
 from hailong.models import Base
+from hailong.tallies import verify
+from tests.factories import make_unit
+from tests.index.survey import answer_all, index_of, small_period
 
 
 def script_directory() -> ScriptDirectory:
@@ -110,3 +114,28 @@ class TestSchemaMatchesModels:
         head = current_revision(engine_for)
         command.upgrade(migrate.alembic_config(empty_database_url), "head")
         assert current_revision(engine_for) == head == script_directory().get_current_head()
+
+
+class TestPackedTallies:
+    """0004 changed the tallies' layout: the upgrade refills them from the raw answers."""
+
+    def test_upgrade_from_0003_refills_the_tallies_from_the_answers(
+        self, empty_database_url: str, engine_for: Engine
+    ) -> None:
+        migrate.upgrade(empty_database_url)
+        forms = [{"A1": "5", "B1": "4"}, {"A1": "2", "B1": "5"}, {"A1": "4", "B1": None}]
+        with Session(engine_for, expire_on_commit=False) as session, session.begin():
+            period = small_period(session, "before-0004", {"A": ("A1",), "B": ("B1",)})
+            unit = make_unit(session, code="X")
+            answer_all(session, period, unit, forms)
+        with Session(engine_for) as session:
+            before = index_of(session, period, unit)
+        assert before["responses"] == 3
+        # Back to the old layout (its tallies empty), then up again as an operator would.
+        migrate.downgrade(empty_database_url, "0003")
+        migrate.upgrade(empty_database_url)
+
+        with Session(engine_for) as session:
+            assert verify.check(session, period) == []
+        with Session(engine_for) as session:
+            assert index_of(session, period, unit) == before

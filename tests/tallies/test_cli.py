@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hailong.index.presenting import index_json
 from hailong.index.service import compute_index
-from hailong.models import Period
+from hailong.models import Period, Tally, UnitTally
+from hailong.models.packing import pack, unpack
 from hailong.periods.service import get_by_code
+from hailong.questionnaires.service import questionnaire_by_id
+from hailong.tallies.layout import layout_for
 from hailong.units.service import get_by_code as unit_by_code
 from tests.admin.conftest import Hailong
 from tests.factories import make_period
@@ -31,10 +34,30 @@ def period_2026(session: Session) -> Period:
     return period
 
 
-def corrupt(engine: Engine, statement: str, **params: object) -> int:
-    """Change tally rows behind the services' back, as a bad script or a bug would."""
-    with engine.begin() as connection:
-        changed = connection.execute(text(statement), params).rowcount
+def corrupt(
+    sessions: sessionmaker[Session],
+    model: type[Tally] | type[UnitTally],
+    question: str,
+    added: Sequence[int] | None,
+    **where: object,
+) -> int:
+    """Change tally rows behind the services' back, as a bad script or a bug would: add
+    `added` to `question`'s counts (None: wipe them) in each row that counts that question.
+    Returns how many rows changed."""
+    changed = 0
+    with sessions.begin() as session:
+        rows: list[Tally | UnitTally] = list(session.scalars(select(model).filter_by(**where)))
+        for row in rows:
+            layout = layout_for(questionnaire_by_id(session, row.questionnaire_id))
+            vector = list(unpack(row.counts, layout.width))
+            slots = layout.questions[question]
+            if not any(vector[slots.start : slots.stop]):
+                continue
+            for offset in range(slots.stop - slots.start):
+                position = slots.start + offset
+                vector[position] = 0 if added is None else vector[position] + added[offset]
+            row.counts = pack(vector)
+            changed += 1
     assert changed > 0
     return changed
 
@@ -60,7 +83,6 @@ class TestCheck:
         self,
         hailong: Hailong,
         sessions: sessionmaker[Session],
-        engine: Engine,
         write_csv: Callable[..., Path],
     ) -> None:
         mixed_workload(sessions, hailong, write_csv)
@@ -69,11 +91,7 @@ class TestCheck:
             unit_x = unit_by_code(session, "X")
             assert unit_x is not None
             x_id = unit_x.id
-        changed = corrupt(
-            engine,
-            "UPDATE tally SET n0 = n0 + 2 WHERE unit_id = :unit AND question_key = 'A1'",
-            unit=x_id,
-        )
+        changed = corrupt(sessions, Tally, "A1", [2, 0, 0, 0, 0], unit_id=x_id)
 
         result = hailong("tallies", "check", "--period", PERIOD)
 
@@ -96,12 +114,11 @@ class TestCheck:
         self,
         hailong: Hailong,
         sessions: sessionmaker[Session],
-        engine: Engine,
         write_csv: Callable[..., Path],
     ) -> None:
         mixed_workload(sessions, hailong, write_csv)
-        corrupt(engine, "UPDATE unit_tally SET n4 = n4 + 5 WHERE question_key = 'B2'")
-        corrupt(engine, "DELETE FROM tally WHERE question_key = 'C1'")
+        corrupt(sessions, UnitTally, "B2", [0, 0, 0, 0, 5])
+        corrupt(sessions, Tally, "C1", None)
         with sessions() as session:
             from_tallies, from_answers = both_sources(session, period_2026(session))
             assert from_tallies != from_answers
@@ -121,13 +138,12 @@ class TestCheck:
         self,
         hailong: Hailong,
         sessions: sessionmaker[Session],
-        engine: Engine,
         write_csv: Callable[..., Path],
     ) -> None:
         mixed_workload(sessions, hailong, write_csv)
         with sessions.begin() as session:
             make_period(session, code="2025-old")
-        corrupt(engine, "UPDATE tally SET n1 = n1 + 1 WHERE question_key = 'harassment'")
+        corrupt(sessions, Tally, "harassment", [0, 1, 0])
 
         result = hailong("tallies", "check")
 

@@ -15,10 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hailong.models import Response, ResponseStatus, Tally, UnitTally
-from hailong.models.tally import SLOT_COLUMNS
+from hailong.models.packing import unpack
 from hailong.periods.service import today_in_vietnam
+from hailong.questionnaires.service import questionnaire_by_id
 from hailong.responses import service as responses
 from hailong.responses.csvformat import COLUMNS
+from hailong.tallies.layout import layout_for
 from tests.admin.conftest import Hailong
 from tests.factories import make_counter, make_period, make_procedure
 from tests.index.survey import SIPAS_CRITERIA, answer, sipas_form, units
@@ -121,17 +123,19 @@ Rows = dict[tuple[object, ...], tuple[int, ...]]
 
 
 def tally_rows(session: Session) -> dict[str, Rows]:
-    """Both tally tables, without rows brought back to zero."""
+    """Both tally tables as (row key..., question) -> that question's counts, leaving out
+    questions with no count (and rows brought back to zero)."""
     found: dict[str, Rows] = {}
     for model in (Tally, UnitTally):
         table = model.__table__
-        keys = [c for c in table.c if c.name not in SLOT_COLUMNS]
-        slots = [table.c[name] for name in SLOT_COLUMNS]
-        found[table.name] = {
-            tuple(row[: len(keys)]): tuple(row[len(keys) :])
-            for row in session.execute(select(*keys, *slots))
-            if any(row[len(keys) :])
-        }
+        keys = [c for c in table.c if c.name != "counts"]
+        found[table.name] = {}
+        for row in session.execute(select(*keys, table.c.counts)):
+            key, counts = tuple(row[:-1]), row[-1]
+            layout = layout_for(questionnaire_by_id(session, row.questionnaire_id))
+            for question, numbers in layout.by_question(unpack(counts, layout.width)).items():
+                if any(numbers):
+                    found[table.name][(*key, question)] = numbers
     return found
 
 

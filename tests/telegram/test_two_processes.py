@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 
 from bot.telegram.factory import WEBHOOK_PATH
 from hailong.models import Period, ResponseStatus, Tally
-from hailong.models.tally import SLOT_COLUMNS
+from hailong.models.packing import unpack
+from hailong.questionnaires.service import questionnaire_by_id
 from hailong.tallies import verify
-from hailong.tallies.layout import RESPONSES_KEY
+from hailong.tallies.layout import RESPONSES_KEY, layout_for
 from survey_flows import QuestionKind, Questionnaire
 from tests.conftest import TEST_SECRET
 from tests.fakes.telegram_api import FakeTelegramAPI
@@ -117,15 +118,16 @@ def servers(
 
 
 def tally_totals(engine: Engine, keys: list[str]) -> dict[str, int]:
+    """How many answers the tally table counts for each of `keys` (RESPONSES_KEY: responses)."""
     with Session(engine) as session:
-        rows = session.execute(
-            select(Tally.question_key, *(getattr(Tally, c) for c in SLOT_COLUMNS)).where(
-                Tally.question_key.in_(keys)
-            )
-        )
         totals: Counter[str] = Counter()
-        for key, *slots in rows:
-            totals[key] += sum(slots)
+        for questionnaire_id, counts in session.execute(
+            select(Tally.questionnaire_id, Tally.counts)
+        ):
+            layout = layout_for(questionnaire_by_id(session, questionnaire_id))
+            for key, numbers in layout.by_question(unpack(counts, layout.width)).items():
+                if key in keys:
+                    totals[key] += sum(numbers)
         return dict(totals)
 
 
