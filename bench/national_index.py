@@ -243,6 +243,28 @@ def run_import(url: str, path: Path, log: Path) -> tuple[float, MemoryWatch, int
     return elapsed, watch, usage.ru_maxrss * 1024  # Linux reports kilobytes
 
 
+def command_seconds(url: str, arguments: list[str], runs: int) -> float:
+    """The best wall time of a `hailong` command, run as an operator would, output discarded."""
+    environment = dict(os.environ, HAILONG_DATABASE_URL=url)
+    command = [str(ROOT / ".venv" / "bin" / "hailong"), *arguments]
+    best = float("inf")
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, env=environment, stdout=subprocess.DEVNULL, check=True)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def report_command(url: str, runs: int) -> None:
+    index = ["index", "--period", PERIOD, "--channels", "all", "--format", "json"]
+    whole = command_seconds(url, index, runs)
+    start_up = command_seconds(url, ["--help"], runs)
+    _say(
+        f"`hailong {' '.join(index)}` as a command: {whole:.2f} s, of which "
+        f"{start_up:.2f} s is starting Python and the CLI (`hailong --help`), best of {runs}"
+    )
+
+
 def timed(runs: int, action: Callable[[], Any]) -> tuple[list[float], Any]:
     """Each run's seconds, and the last run's result."""
     times, result = [], None
@@ -276,6 +298,7 @@ def measure_index(url: str, runs: int, baseline_runs: int, check: bool) -> None:
             f"ratio {min(slow) / min(fast):.1f}x ({same}); "
             f"SIPAS {from_tallies['sipas']}, responses {from_tallies['responses']:,}"
         )
+    report_command(url, runs)
     if not check:
         engine.dispose()
         return
