@@ -19,7 +19,6 @@ from hailong.periods.service import today_in_vietnam
 from qr import service
 from qr.content import PosterFrame, PosterSize, PosterText, configured_channels
 from qr.images import image_bytes
-from qr.posters import write_posters
 
 ROTATED = N_(
     "New QR code for {counter} ({unit}): {url} (short code {short_code}). "
@@ -130,6 +129,10 @@ def posters_command(
     posters = service.unit_posters(
         cli.transaction, unit_code, base_url=cli.settings.public_base_url
     )
+    # Imported here: ReportLab and pypdf take a tenth of a second to load, and every other
+    # command would pay for them at start.
+    from qr.posters import write_posters
+
     progress = progress_bar(catalogs.both(RENDERING), total, lines_when_piped=True)
     try:
         with progress as advance, _atomic(output) as out:

@@ -25,7 +25,6 @@ from hailong.index.service import ChannelGroup
 from hailong.models import Channel, Counter, Period, ReviewState, Unit
 from hailong.periods.service import get_by_code as period_by_code
 from hailong.reports.index_table import write_index_csv, write_index_xlsx
-from hailong.reports.report_pdf import write_report_pdf
 from hailong.reports.selection import IndexSelection
 from hailong.responses.exporting import (
     XLSX_ROW_LIMIT,
@@ -258,6 +257,10 @@ def register(app: typer.Typer) -> None:
         """A unit's report for a period, as a PDF: the index, criteria, warnings, quota."""
 
         def work(session: Session, catalogs: Catalogs) -> None:
+            # Imported here: ReportLab and the charts take a quarter of a second to load, and
+            # every other command would pay for them at start.
+            from hailong.reports.report_pdf import write_report_pdf
+
             _suffix(output, (PDF,))
             selection = IndexSelection(_period(session, period), _unit(session, unit), channels)
             with progress_bar(catalogs.both(WRITING_REPORT), 2) as advance, _target(output) as out:
