@@ -32,7 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.telegram import rendering
-from bot.telegram.conversation import CHANNEL, Citizen, Reply, Turn
+from bot.telegram.conversation import CHANNEL, Citizen, Reply, Turn, recall_language
 from bot.telegram.rendering import Screen
 from hailong.errors import HailongError
 from hailong.i18n import Catalogs, pick_language
@@ -82,6 +82,7 @@ class UpdateContext:
                 if not record_event(session, channel=CHANNEL, event_id=str(self.update_id)):
                     session.rollback()
                     return None
+                recall_language(session, self.turn)
                 reply = work(session, self.turn)
                 if reply.keep:
                     session.commit()

@@ -8,7 +8,7 @@ two app processes handling one chat take turns. Nothing is kept in memory betwee
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from aiogram.types import InlineKeyboardMarkup
@@ -46,7 +46,7 @@ class Citizen:
     """Who is writing, as far as we keep it: a keyed hash of the Telegram user id."""
 
     ref: str
-    # From the Telegram app, until a response stores the citizen's own choice.
+    # The Telegram app's, until recall_language() finds the one chosen with /ngonngu.
     language: str
 
 
@@ -75,6 +75,14 @@ class Turn:
         return self.catalogs.get(language or self.citizen.language).gettext
 
 
+def recall_language(session: Session, turn: Turn) -> None:
+    """Answer in the language the citizen chose with /ngonngu, if any: called as each update's
+    transaction starts, so every reply (a refusal, an old button's note) uses it."""
+    chosen = responses.preferred_language(session, channel=CHANNEL, respondent_ref=turn.citizen.ref)
+    if chosen in LANGUAGES and chosen != turn.citizen.language:
+        turn.citizen = replace(turn.citizen, language=chosen)
+
+
 # Entry: a deep link, a typed code, a bare /start.
 
 
@@ -95,7 +103,7 @@ def start_plain(session: Session, turn: Turn) -> Reply:
             message=rendering.question_screen(asked, _, lead=rendering.welcome_back(_)),
             keep=False,
         )
-    _ = turn.gettext(_citizen_language(session, turn))
+    _ = turn.gettext()
     return Reply(message=Screen(rendering.ask_for_code(_)), keep=False)
 
 
@@ -110,7 +118,7 @@ def _begin(session: Session, turn: Turn, access: counters.CounterAccess) -> Repl
     ):
         _ = turn.gettext(existing.response.language)
         return Reply(message=_next_screen(session, existing, _, lead=rendering.welcome_back(_)))
-    language = _citizen_language(session, turn)
+    language = turn.citizen.language
     if existing is not None:
         # One unfinished survey per citizen: a scan at another counter starts afresh.
         language = existing.response.language
@@ -200,7 +208,7 @@ def take_text(session: Session, turn: Turn, typed: str) -> Reply:
         _ = turn.gettext(state.response.language)
         screen = rendering.question_screen(asked, _, lead=rendering.tap_a_button(_))
         return Reply(message=screen, keep=False)
-    _ = turn.gettext(_citizen_language(session, turn))
+    _ = turn.gettext()
     return Reply(message=Screen(rendering.ask_for_code(_)), keep=False)
 
 
@@ -260,18 +268,28 @@ def cancel(session: Session, turn: Turn) -> Reply:
     """/huy: the unfinished survey is abandoned and never counted."""
     state = _current(session, turn)
     if state is None:
-        _ = turn.gettext(_citizen_language(session, turn))
+        _ = turn.gettext()
         return Reply(message=Screen(rendering.nothing_to_cancel(_)), keep=False)
     _set_status(state.response, ResponseStatus.abandoned)
     session.flush()
     return Reply(message=Screen(rendering.cancelled(turn.gettext(state.response.language))))
 
 
+def other_message(session: Session, turn: Turn) -> Reply:
+    """A sticker, a photo, a voice note: none is kept; the citizen is told what works."""
+    return Reply(message=Screen(rendering.send_text(turn.gettext())), keep=False)
+
+
+def unknown_button(session: Session, turn: Turn) -> Reply:
+    """A button of some older layout: answered, so its spinner stops, and nothing changes."""
+    return Reply(notice=rendering.already_answered(turn.gettext()), keep=False)
+
+
 def switch_language(session: Session, turn: Turn, wanted: str | None) -> Reply:
     """/ngonngu [vi|en]: the other language (or the one named), kept on the response and for
     the citizen's next surveys."""
     state = _current(session, turn)
-    current = _citizen_language(session, turn) if state is None else state.response.language
+    current = turn.citizen.language if state is None else state.response.language
     language = wanted if wanted in LANGUAGES else _other_language(current)
     _ = turn.gettext(language)
     responses.remember_language(
@@ -284,12 +302,6 @@ def switch_language(session: Session, turn: Turn, wanted: str | None) -> Reply:
     state.response.language = language
     session.flush()
     return Reply(message=_next_screen(session, state, _, lead=rendering.language_switched(_)))
-
-
-def _citizen_language(session: Session, turn: Turn) -> str:
-    """The language the citizen chose with /ngonngu, else their Telegram app's."""
-    chosen = responses.preferred_language(session, channel=CHANNEL, respondent_ref=turn.citizen.ref)
-    return chosen if chosen in LANGUAGES else turn.citizen.language
 
 
 def _other_language(language: str) -> str:

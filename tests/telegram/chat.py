@@ -69,6 +69,20 @@ class Updates:
             message["entities"] = [{"offset": 0, "length": len(command), "type": "bot_command"}]
         return {"update_id": self.next_update_id(), "message": message}
 
+    def sticker(self, user: TelegramUser) -> dict[str, Any]:
+        update = self.message(user, "")
+        del update["message"]["text"]
+        update["message"]["sticker"] = {
+            "file_id": "CAACAgIAAxkBAAEB",
+            "file_unique_id": "AgADAgAD",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        }
+        return update
+
     def callback(self, user: TelegramUser, message: ChatMessage, data: str) -> dict[str, Any]:
         shown = message.as_api(
             {"id": 7000000001, "is_bot": True, "first_name": "Hài lòng", "username": "bot"}
@@ -129,6 +143,9 @@ class Chat:
 
     def send(self, text: str) -> None:
         self.telegram.deliver(self.telegram.updates.message(self.user, text))
+
+    def send_sticker(self) -> None:
+        self.telegram.deliver(self.telegram.updates.sticker(self.user))
 
     def messages(self) -> list[ChatMessage]:
         return self.telegram.api.chat(self.user.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import time
 
@@ -227,6 +228,30 @@ class TestLanguage:
         assert "Question 1/" in chat.last.text
         stored = every_value(engine, "chat_language")
         assert stored and str(chat.user.id) not in " ".join(stored)
+
+    def test_the_chosen_language_holds_for_every_reply(
+        self, chat: Chat, office: Office, engine: Engine, questionnaire: Questionnaire
+    ) -> None:
+        # A Vietnamese Telegram app, and a citizen who asked for English.
+        chat.send("/ngonngu en")
+        start(chat, office)
+        before_tap = copy.deepcopy(chat.last)
+        chat.tap(option_label(questionnaire.question("received_result"), YES, "en"))
+
+        chat.send_sticker()
+        assert chat.last.text == BOT.gettext(
+            "en", "Please answer with the buttons or a text message."
+        )
+
+        chat.tap(option_label(questionnaire.question("received_result"), YES, "en"), before_tap)
+        assert chat.telegram.bodies[-1]["text"] == BOT.gettext(
+            "en", "This question has already been answered."
+        )
+        chat.tap_data(chat.last, "not-one-of-ours")
+        assert chat.telegram.bodies[-1]["text"] == BOT.gettext(
+            "en", "This question has already been answered."
+        )
+        assert row_counts(engine)["response"] == 1
 
     @pytest.mark.parametrize(
         ("language_code", "expected"),

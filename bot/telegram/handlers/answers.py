@@ -7,7 +7,7 @@ from functools import partial
 from aiogram import Router
 from aiogram.types import CallbackQuery
 
-from bot.telegram import conversation, rendering
+from bot.telegram import conversation
 from bot.telegram.callbacks import Page, Pick, Tap
 from bot.telegram.context import Method, UpdateContext
 
@@ -34,9 +34,8 @@ async def on_page(
 
 
 async def on_unknown_button(query: CallbackQuery, update_context: UpdateContext) -> Method | None:
-    # A button of some older layout: answer it, so its spinner stops, and change nothing.
-    notice = rendering.already_answered(update_context.turn.gettext())
-    return update_context.to_tap(query, conversation.Reply(notice=notice, keep=False))
+    reply = await update_context.transact(conversation.unknown_button, tapped=True)
+    return update_context.to_tap(query, reply)
 
 
 def setup() -> Router:

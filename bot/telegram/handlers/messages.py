@@ -7,9 +7,8 @@ from functools import partial
 from aiogram import F, Router
 from aiogram.types import Message
 
-from bot.telegram import conversation, rendering
+from bot.telegram import conversation
 from bot.telegram.context import Method, UpdateContext
-from bot.telegram.rendering import Screen
 
 
 async def on_unknown_command(message: Message, update_context: UpdateContext) -> Method | None:
@@ -24,9 +23,8 @@ async def on_text(message: Message, update_context: UpdateContext) -> Method | N
 
 
 async def on_other(message: Message, update_context: UpdateContext) -> Method | None:
-    # Stickers, photos, voice: we keep none of them.
-    text = rendering.send_text(update_context.turn.gettext())
-    return update_context.to_message(message, conversation.Reply(message=Screen(text)))
+    reply = await update_context.transact(conversation.other_message)
+    return update_context.to_message(message, reply)
 
 
 def setup() -> Router:
