@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import typer
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from hailong.cli_support import CliContext
+from hailong.i18n import N_, Catalogs
 from hailong.settings import Settings
+
+NOT_MIGRATED = N_(
+    "The database has no tables yet, or they are from an older version: "
+    "run `hailong db upgrade` first."
+)
+UNREACHABLE = N_(
+    "The database could not be reached, or stopped answering ({kind}); nothing was saved. "
+    "Check HAILONG_DATABASE_URL and that the database is running."
+)
+# SQLSTATE of "undefined table" on PostgreSQL.
+UNDEFINED_TABLE = "42P01"
 
 
 def _root(ctx: typer.Context) -> None:
@@ -52,5 +65,24 @@ def build_cli() -> typer.Typer:
     return app
 
 
+def database_trouble(error: DBAPIError) -> str | None:
+    """What an operator should read when the database lacks its tables or is down (never the
+    URL: it may hold a password); None for any other error, whose traceback is wanted."""
+    catalogs = Catalogs("admin")
+    original = error.orig
+    if getattr(original, "sqlstate", None) == UNDEFINED_TABLE or "no such table" in str(original):
+        return catalogs.both(NOT_MIGRATED)
+    if isinstance(error, OperationalError):
+        return catalogs.both(UNREACHABLE, kind=type(original).__name__)
+    return None
+
+
 def main() -> None:
-    build_cli()()
+    try:
+        build_cli()()
+    except DBAPIError as error:
+        message = database_trouble(error)
+        if message is None:
+            raise
+        typer.echo(message, err=True)
+        raise SystemExit(1) from None

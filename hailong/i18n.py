@@ -33,6 +33,7 @@ DOMAIN_SOURCES: dict[str, tuple[str, ...]] = {
     "admin": (
         "hailong/units/**.py",
         "hailong/procedures/**.py",
+        "hailong/cli.py",
         "hailong/periods/cli.py",
         "hailong/counters/cli.py",
         "hailong/demo.py",
