@@ -6,11 +6,14 @@ Listings go to stdout; progress bars go to stderr so `--format json > file` stay
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
 
 import typer
 from rich.console import Console
@@ -119,3 +122,19 @@ def _progress_lines(description: str, total: int | None) -> Advance:
             typer.echo(f"{description}: {shown}", err=True)
 
     return advance
+
+
+@contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A temporary file beside `path`, renamed over it only if the block succeeds: a failed
+    run never leaves half a file where the operator expects a whole one, and two runs
+    writing the same name never share a temporary file."""
+    handle, temporary = tempfile.mkstemp(dir=path.resolve().parent, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            yield out
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

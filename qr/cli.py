@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
 
 import typer
 
-from hailong.cli_output import progress_bar
+from hailong.cli_output import atomic_file, progress_bar
 from hailong.cli_support import cli_context, fail
 from hailong.errors import HailongError
 from hailong.i18n import N_, Catalogs
@@ -135,7 +130,7 @@ def posters_command(
 
     progress = progress_bar(catalogs.both(RENDERING), total, lines_when_piped=True)
     try:
-        with progress as advance, _atomic(output) as out:
+        with progress as advance, atomic_file(output) as out:
             count = write_posters(out, posters, frame, on_progress=advance)
     except OSError as error:
         raise fail(_cannot_write(catalogs, output, error)) from None
@@ -148,20 +143,5 @@ def _cannot_write(catalogs: Catalogs, path: Path, error: OSError) -> str:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    with _atomic(path) as out:
+    with atomic_file(path) as out:
         out.write(data)
-
-
-@contextmanager
-def _atomic(path: Path) -> Iterator[BinaryIO]:
-    """A temporary file beside `path`, renamed over it only if the block succeeds: a failed
-    run never leaves half a PDF where the operator expects a whole one."""
-    handle, temporary = tempfile.mkstemp(dir=path.resolve().parent, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            yield out
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise

@@ -17,7 +17,7 @@ import typer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hailong.cli_output import progress_bar
+from hailong.cli_output import atomic_file, progress_bar
 from hailong.cli_support import cli_context, fail
 from hailong.errors import BadInput, HailongError, NotFound
 from hailong.i18n import N_, Catalogs
@@ -140,15 +140,11 @@ def _units_below(session: Session, unit: Unit | None) -> int:
 @contextmanager
 def _target(path: Path) -> Iterator[BinaryIO]:
     """A file that takes the name `path` only once it is complete."""
-    part = path.with_name(path.name + ".part")
     try:
-        with part.open("wb") as out:
+        with atomic_file(path) as out:
             yield out
-        part.replace(path)
     except OSError as error:
         raise CannotWrite(path=path, error=error.strerror or error) from None
-    finally:
-        part.unlink(missing_ok=True)
 
 
 def _run(ctx: typer.Context, output: Path, work: Callable[[Session, Catalogs], None]) -> None:
@@ -244,6 +240,13 @@ def register(app: typer.Typer) -> None:
                 write(session, selection, out, on_progress=advance)
 
         _run(ctx, output, work)
+
+    # The first name this command had; kept so that scripts written for it still work.
+    export_app = typer.Typer(no_args_is_help=True, help="Write data to files (as download).")
+    app.add_typer(export_app, name="export")
+    export_app.command("responses", help="The same as `hailong download responses`.")(
+        download_responses
+    )
 
     @download_app.command("report")
     def download_report(

@@ -1,4 +1,4 @@
-"""`hailong export responses` and `hailong import responses`: raw responses out, paper forms in."""
+"""`hailong import responses` (paper forms in) and `hailong responses review`."""
 
 from __future__ import annotations
 
@@ -12,15 +12,8 @@ import typer
 from hailong.cli_support import cli_context, fail
 from hailong.errors import HailongError
 from hailong.i18n import N_, Catalogs
-from hailong.periods.service import get_by_code as period_by_code
-from hailong.responses.exporting import (
-    ResponseFilter,
-    write_responses_csv,
-    write_responses_xlsx,
-)
 from hailong.responses.importing import RowProblem, describe, import_responses
 from hailong.responses.service import review
-from hailong.units.service import get_by_code as unit_by_code
 
 
 class ProgressBars:
@@ -53,40 +46,7 @@ class ProgressBars:
             self.bar = None
 
 
-def _write(path: Path, write: Any) -> None:
-    with path.open("wb") as out:
-        write(out)
-
-
 def register(app: typer.Typer, import_app: typer.Typer) -> None:
-    export_app = typer.Typer(no_args_is_help=True, help="Write data to files.")
-    app.add_typer(export_app, name="export")
-
-    @export_app.command("responses")
-    def export_responses(
-        ctx: typer.Context,
-        period: str = typer.Option(..., "--period", help="Period code, e.g. 2026."),
-        unit: str | None = typer.Option(None, "--unit", help="A unit code: it and below it."),
-        output: Path = typer.Option(..., "-o", "--output", help="FILE.csv or FILE.xlsx"),
-    ) -> None:
-        """Completed responses in the methodology's CSV format (XLSX if FILE ends in .xlsx)."""
-        catalogs = Catalogs("reports")
-        with cli_context(ctx).transaction() as session:
-            found_period = period_by_code(session, period)
-            if found_period is None:
-                raise fail(catalogs.both(N_("Unknown period “{code}”."), code=period))
-            found_unit = None
-            if unit is not None:
-                found_unit = unit_by_code(session, unit)
-                if found_unit is None:
-                    raise fail(catalogs.both(N_("Unknown unit code “{code}”."), code=unit))
-            selection = ResponseFilter(period=found_period, unit=found_unit)
-            if output.suffix.lower() == ".xlsx":
-                _write(output, lambda out: write_responses_xlsx(session, selection, out))
-            else:
-                _write(output, lambda out: write_responses_csv(session, selection, out))
-        typer.echo(catalogs.both(N_("Written to {path}."), path=output))
-
     @import_app.command("responses")
     def import_responses_command(
         ctx: typer.Context,
