@@ -23,13 +23,27 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from hailong.errors import HailongError
+from hailong.i18n import N_
 from hailong.index.formula import UnitCounts
 from hailong.models import Answer, Response, ResponseStatus, Tally, Unit, UnitTally
-from hailong.models.packing import from_text, unpack
+from hailong.models.packing import CorruptTally, from_text, unpack
 from hailong.questionnaires.service import questionnaire_by_id
 from hailong.tallies.layout import RESPONSES_KEY, RESPONSES_POSITION, TallyLayout, layout_for
 
 GroupKey = Any  # a column's value, or a tuple of several
+
+
+class DamagedTallies(HailongError):
+    """A stored tally that cannot be a count (edited by hand, or damaged): say how to repair
+    it rather than show figures built on it."""
+
+    status_code = 500
+    message = N_(
+        "Some stored tallies cannot be read: they were changed outside the service. "
+        "`hailong tallies check` shows which; `hailong tallies rebuild` recomputes them "
+        "from the answers."
+    )
 
 
 @dataclass(frozen=True)
@@ -161,7 +175,11 @@ def _packed_sums(
     only: Sequence[ColumnElement[bool]] = (),
 ) -> Iterable[Sequence[Any]]:
     """Rows of (group columns..., questionnaire, packed counts) summed over the channels and
-    review states the selection counts (and the `only` conditions)."""
+    review states the selection counts (and the `only` conditions).
+
+    A stored total is never negative; one that is (edited by hand) would borrow from the
+    counts of the rows it is summed with, so it is refused before the sum hides it.
+    """
     filters = [*_tally_filters(table, selection), *only]
     if session.get_bind().dialect.name != "postgresql":
         # SQLite's integers cannot hold packed counts: each row's are added up here.
@@ -170,12 +188,18 @@ def _packed_sums(
         )
         sums: dict[tuple[Any, ...], int] = {}
         for *head, total in rows:
+            if total < 0:
+                raise DamagedTallies()
             sums[tuple(head)] = sums.get(tuple(head), 0) + total
         return [(*head, total) for head, total in sums.items()]
     keys = [*group, table.c.questionnaire_id]
     # As text: psycopg reads a numeric of a thousand digits as a Decimal several times slower.
-    query = select(*keys, cast(func.sum(table.c.counts), Text)).where(*filters).group_by(*keys)
-    return [(*row[:-1], from_text(row[-1])) for row in fetch_all(session, query)]
+    summed = cast(func.sum(table.c.counts), Text)
+    query = select(*keys, summed, func.bool_or(table.c.counts < 0))
+    found = fetch_all(session, query.where(*filters).group_by(*keys))
+    if any(row[-1] for row in found):
+        raise DamagedTallies()
+    return [(*row[:-2], from_text(row[-2])) for row in found]
 
 
 def fetch_all(session: Session, query: Select[Any]) -> Sequence[Sequence[Any]]:
@@ -204,7 +228,10 @@ def _gather(
         counts = result.get(group)
         if counts is None:
             counts = result[group] = UnitCounts()
-        decoder.add_packed(counts, row[width], row[width + 1])
+        try:
+            decoder.add_packed(counts, row[width], row[width + 1])
+        except CorruptTally:
+            raise DamagedTallies() from None
     return result
 
 

@@ -134,6 +134,27 @@ class TestCheck:
             from_tallies, from_answers = both_sources(session, period_2026(session))
             assert from_tallies == from_answers
 
+    def test_a_tally_that_cannot_be_a_count_is_named_not_shown(
+        self, hailong: Hailong, sessions: sessionmaker[Session], write_csv: Callable[..., Path]
+    ) -> None:
+        mixed_workload(sessions, hailong, write_csv)
+        with sessions.begin() as session:
+            # A hand-made "fix" that left a negative number where counts are packed.
+            row = session.scalars(select(UnitTally)).first()
+            assert row is not None
+            row.counts = -row.counts
+
+        index = hailong("index", "--period", PERIOD, "--channels", "all", "--format", "json")
+        assert index.exit_code == 1
+        assert "Không đọc được một số bảng đếm đã lưu" in index.stderr
+        assert "Traceback" not in index.stderr
+        checked = hailong("tallies", "check", "--period", PERIOD)
+        assert checked.exit_code == 1
+        assert "?" in checked.stdout
+
+        assert hailong("tallies", "rebuild", "--period", PERIOD).exit_code == 0
+        assert hailong("index", "--period", PERIOD, "--format", "json").exit_code == 0
+
     def test_checks_every_period_and_names_the_one_that_differs(
         self,
         hailong: Hailong,
