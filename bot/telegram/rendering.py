@@ -112,7 +112,7 @@ def question_keyboard(
 
     rows: list[list[InlineKeyboardButton]] = []
     if question.kind is QuestionKind.yes_no:
-        rows.append([_button(_yes_no_label(asked, code, _), tap(code)) for code in (YES, NO)])
+        rows.append([_button(_yes_no_label(asked, code), tap(code)) for code in (YES, NO)])
     elif question.kind in (QuestionKind.criterion, QuestionKind.choice):
         rows += [
             [_button(option.label.get(asked.language), tap(str(index)))]
@@ -150,12 +150,10 @@ def _procedure_rows(
     return rows
 
 
-def _yes_no_label(asked: Asked, code: str, _: Gettext) -> str:
-    # The questionnaire's own words when it has them, as on the web form; ours otherwise.
+def _yes_no_label(asked: Asked, code: str) -> str:
+    # The questionnaire words its yes/no answers (its own words, or survey_flows' defaults).
     option = asked.question.option(code)
-    if option is not None:
-        return option.label.get(asked.language)
-    return _("Yes") if code == YES else _("No")
+    return code if option is None else option.label.get(asked.language)
 
 
 def _other_procedure_label(asked: Asked, _: Gettext) -> str:
@@ -191,7 +189,7 @@ def answer_label(asked: Asked, value: str | None, _: Gettext) -> str:
     if value is None:
         return _("Skipped")
     if question.kind is QuestionKind.yes_no:
-        return _yes_no_label(asked, value, _)
+        return _yes_no_label(asked, value)
     if question.kind is QuestionKind.procedure:
         names = {choice.code: choice.name for choice in asked.procedures}
         return names.get(value, _other_procedure_label(asked, _))

@@ -24,7 +24,6 @@ from survey_flows.engine import (
     validate_answer,
 )
 
-YES_NO = (("yes", N_("Yes")), ("no", N_("No")))
 OTHER_PROCEDURE_LABEL = N_("Another procedure, not in this list")
 NO_FIELD_LABEL = N_("Procedures")
 SKIP_LABEL = N_("I prefer not to answer")
@@ -215,9 +214,6 @@ def _groups(
         return _procedure_groups(question, chosen, language, gettext, procedures)
     if question.kind is QuestionKind.text:
         return []
-    if question.kind is QuestionKind.yes_no and not question.options:
-        # A questionnaire that does not word its yes/no answers gets ours.
-        return [ChoiceGroup("", [Choice(c, gettext(label), c in chosen) for c, label in YES_NO])]
     options = [Choice(o.code, o.label.get(language), o.code in chosen) for o in question.options]
     return [ChoiceGroup("", options)]
 
