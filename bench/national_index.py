@@ -227,10 +227,15 @@ class MemoryWatch:
         self._thread.join()
 
 
+def hailong_command(url: str, arguments: list[str]) -> tuple[list[str], dict[str, str]]:
+    """The installed `hailong` command with its arguments, and its environment for `url`."""
+    command = [str(ROOT / ".venv" / "bin" / "hailong"), *arguments]
+    return command, dict(os.environ, HAILONG_DATABASE_URL=url)
+
+
 def run_import(url: str, path: Path, log: Path) -> tuple[float, MemoryWatch, int]:
     """Run `hailong import responses` as an operator would; (seconds, RSS samples, peak RSS)."""
-    environment = dict(os.environ, HAILONG_DATABASE_URL=url)
-    command = [str(ROOT / ".venv" / "bin" / "hailong"), "import", "responses", str(path)]
+    command, environment = hailong_command(url, ["import", "responses", str(path)])
     started = time.perf_counter()
     with log.open("w") as output:
         process = subprocess.Popen(command, env=environment, stdout=output, stderr=output)
@@ -245,8 +250,7 @@ def run_import(url: str, path: Path, log: Path) -> tuple[float, MemoryWatch, int
 
 def command_seconds(url: str, arguments: list[str], runs: int) -> float:
     """The best wall time of a `hailong` command, run as an operator would, output discarded."""
-    environment = dict(os.environ, HAILONG_DATABASE_URL=url)
-    command = [str(ROOT / ".venv" / "bin" / "hailong"), *arguments]
+    command, environment = hailong_command(url, arguments)
     best = float("inf")
     for _ in range(runs):
         started = time.perf_counter()

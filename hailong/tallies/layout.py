@@ -9,10 +9,11 @@ not tallied; a multi-choice answer counts once for each option chosen.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
+from hailong.models.packing import unpack
 from survey_flows import Questionnaire
 from survey_flows.engine import MULTI_SEPARATOR
 from survey_flows.questionnaire import Question, QuestionKind
@@ -74,9 +75,11 @@ class TallyLayout:
         for question in self.questions.values():
             yield question.key, question.start, question.stop
 
-    def by_question(self, vector: Sequence[int]) -> dict[str, tuple[int, ...]]:
-        """A vector's counts per question (RESPONSES_KEY: the responses), for people."""
-        return {key: tuple(vector[start:stop]) for key, start, stop in self.spans()}
+    def by_question(self, total: int) -> dict[str, tuple[int, ...]]:
+        """A stored total's counts per question (RESPONSES_KEY: the responses), for people.
+        Raises CorruptTally when the total cannot be this layout's counts."""
+        vector = unpack(total, self.width)
+        return {key: vector[start:stop] for key, start, stop in self.spans()}
 
     def add_answers(
         self, vector: Vector, answers: Mapping[str, str | None], *, sign: int = 1

@@ -9,7 +9,7 @@ answer is never counted.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,30 +127,27 @@ class TallyBatch:
         """How many `tally` rows a write adds to."""
         return len(self.vectors)
 
-    def tally_values(self) -> Iterator[tuple[Any, ...]]:
-        """Rows of the tally table as (TALLY_KEYS..., packed counts), keys in sorted order."""
+    def rows(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """Rows of the tally and the unit_tally table as (keys..., packed counts), keys in
+        sorted order. Each vector is packed once; a unit row is the sum of its tally rows'
+        packed counts, which adds up as the vectors would."""
+        tally_rows: list[tuple[Any, ...]] = []
+        merged: dict[tuple[Any, ...], int] = {}
         for dims in sorted(self.vectors):
             counts = pack(self.vectors[dims])
-            if counts:
-                yield (*_fine_values(dims), counts)
-
-    def unit_tally_values(self) -> Iterator[tuple[Any, ...]]:
-        """Rows of the unit_tally table as (UNIT_TALLY_KEYS..., packed counts), sorted."""
-        merged: dict[tuple[Any, ...], int] = {}
-        for dims, vector in self.vectors.items():
+            if not counts:
+                continue
+            tally_rows.append((*_fine_values(dims), counts))
             key = dims.unit_part()
-            # Packed counts add up as the vectors would.
-            merged[key] = merged.get(key, 0) + pack(vector)
-        for key, counts in sorted(merged.items()):
-            if counts:
-                yield (*key, counts)
+            merged[key] = merged.get(key, 0) + counts
+        unit_rows = [(*key, counts) for key, counts in sorted(merged.items()) if counts]
+        return tally_rows, unit_rows
 
     def write(self, session: Session) -> int:
         """Add the gathered counts to both tally tables, then start afresh; returns how many
         `tally` rows were written."""
         # Sorted keys: concurrent writers lock rows in the same order and cannot deadlock.
-        rows = list(self.tally_values())
-        unit_rows = list(self.unit_tally_values())
+        rows, unit_rows = self.rows()
         if is_postgresql(session) and len(rows) >= COPY_ROWS:
             _copy_upsert(session, Tally.__tablename__, TALLY_KEYS, rows)
             _copy_upsert(session, UnitTally.__tablename__, UNIT_TALLY_KEYS, unit_rows)

@@ -6,7 +6,7 @@ at a time, so a period of millions of responses needs no more memory than a smal
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -15,7 +15,7 @@ from sqlalchemy import Select, String, cast, delete, func, literal, null, select
 from sqlalchemy.orm import Session
 
 from hailong.models import Answer, Period, Response, ResponseStatus, Tally, UnitTally
-from hailong.models.packing import CorruptTally, unpack
+from hailong.models.packing import CorruptTally
 from hailong.questionnaires.service import questionnaire_by_id
 from hailong.tallies.layout import RESPONSES_KEY, TallyLayout, layout_for
 from hailong.tallies.service import (
@@ -157,7 +157,12 @@ def _stored(
     unit_position = keys.index("unit_id")
     for unit_id, unit_rows in groupby(rows, key=lambda row: row[unit_position]):
         # Rows brought back to zero (a rejected response) are no counts at all.
-        yield unit_id, {tuple(row[:-1]): row[-1] for row in unit_rows if row[-1]}
+        yield unit_id, _keyed(row for row in unit_rows if row[-1])
+
+
+def _keyed(rows: Iterable[Sequence[Any]]) -> Keyed:
+    """Rows of (keys..., packed counts) by their keys."""
+    return {tuple(row[:-1]): row[-1] for row in rows}
 
 
 class Comparer:
@@ -180,9 +185,9 @@ class Comparer:
         layout = self.layouts.get(questionnaire_id)
         if layout is None:
             layout = self.layouts[questionnaire_id] = _layout(self.session, questionnaire_id)
-        expected = layout.by_question(unpack(want, layout.width))
+        expected = layout.by_question(want)
         try:
-            found = layout.by_question(unpack(have, layout.width))
+            found = layout.by_question(have)
         except CorruptTally:
             return (Change(RESPONSES_KEY, expected[RESPONSES_KEY], None),)
         return tuple(
@@ -232,8 +237,7 @@ def check(session: Session, period: Period) -> list[Difference]:
     )
     for _, (raw, tally, unit_tally) in _merge(*streams):
         batch = raw or TallyBatch()
-        expected = {tuple(row[:-1]): row[-1] for row in batch.tally_values()}
-        differences += comparer.compare("tally", expected, tally or {})
-        expected = {tuple(row[:-1]): row[-1] for row in batch.unit_tally_values()}
-        differences += comparer.compare("unit_tally", expected, unit_tally or {})
+        tally_rows, unit_rows = batch.rows()
+        differences += comparer.compare("tally", _keyed(tally_rows), tally or {})
+        differences += comparer.compare("unit_tally", _keyed(unit_rows), unit_tally or {})
     return differences

@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hailong.models import Response, ResponseStatus, Tally, UnitTally
-from hailong.models.packing import unpack
 from hailong.periods.service import today_in_vietnam
 from hailong.questionnaires.service import questionnaire_by_id
 from hailong.responses import service as responses
@@ -133,7 +132,7 @@ def tally_rows(session: Session) -> dict[str, Rows]:
         for row in session.execute(select(*keys, table.c.counts)):
             key, counts = tuple(row[:-1]), row[-1]
             layout = layout_for(questionnaire_by_id(session, row.questionnaire_id))
-            for question, numbers in layout.by_question(unpack(counts, layout.width)).items():
+            for question, numbers in layout.by_question(counts).items():
                 if any(numbers):
                     found[table.name][(*key, question)] = numbers
     return found

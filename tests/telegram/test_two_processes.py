@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from bot.telegram.factory import WEBHOOK_PATH
 from hailong.models import Period, ResponseStatus, Tally
-from hailong.models.packing import unpack
 from hailong.questionnaires.service import questionnaire_by_id
 from hailong.tallies import verify
 from hailong.tallies.layout import RESPONSES_KEY, layout_for
@@ -125,7 +124,7 @@ def tally_totals(engine: Engine, keys: list[str]) -> dict[str, int]:
             select(Tally.questionnaire_id, Tally.counts)
         ):
             layout = layout_for(questionnaire_by_id(session, questionnaire_id))
-            for key, numbers in layout.by_question(unpack(counts, layout.width)).items():
+            for key, numbers in layout.by_question(counts).items():
                 if key in keys:
                     totals[key] += sum(numbers)
         return dict(totals)
