@@ -4,36 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import text
 
-from hailong.db import make_engine, make_sessionmaker
-from hailong.i18n import Catalogs
+from hailong.context import AppContext, build_context
 from hailong.settings import Settings
-
-
-@dataclass
-class AppContext:
-    """What every route needs, built once per app (never at import time)."""
-
-    settings: Settings
-    engine: Engine
-    sessions: sessionmaker[Session]
-    catalogs: Catalogs
-
-
-def build_context(settings: Settings) -> AppContext:
-    engine = make_engine(settings.database_url)
-    return AppContext(
-        settings=settings,
-        engine=engine,
-        sessions=make_sessionmaker(engine),
-        catalogs=Catalogs("messages"),
-    )
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -17,7 +17,7 @@ from hailong.counters.service import resolve_token, survey_url
 from qr.images import PNG_MEDIA_TYPE, SVG_MEDIA_TYPE, image_bytes
 
 if TYPE_CHECKING:
-    from hailong.app import AppContext
+    from hailong.context import AppContext
 
 CACHE_CONTROL = "public, max-age=3600"
 # Part of every ETag: bump it when the images are drawn differently.

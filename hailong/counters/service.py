@@ -7,11 +7,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hailong.counters.tokens import (
+    looks_like_token,
+    new_short_code,
+    new_token,
+    normalise_short_code,
+)
 from hailong.errors import Gone, NotFound
 from hailong.i18n import N_
 from hailong.models import Counter, CounterToken, TokenState, Unit
 from hailong.models.base import utcnow
-from qr.tokens import looks_like_token, new_short_code, new_token, normalise_short_code
 
 
 class UnknownCounter(NotFound):

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Select, String, cast, delete, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
+from hailong.db import is_postgresql
 from hailong.models import Answer, Period, Response, ResponseStatus, Tally, UnitTally
 from hailong.models.packing import CorruptTally
 from hailong.questionnaires.service import questionnaire_by_id
@@ -93,7 +94,7 @@ def raw_batches(session: Session, period: Period) -> Iterator[tuple[int, TallyBa
 def lock_tallies(session: Session) -> None:
     """Make live answers wait while a rebuild runs: a response that completes meanwhile is
     then counted exactly once, by its own upsert after the rebuild commits."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         session.connection().exec_driver_sql(
             "LOCK TABLE tally, unit_tally IN SHARE ROW EXCLUSIVE MODE"
         )
@@ -217,7 +218,7 @@ def repeatable_read(session: Session) -> None:
 
     It can only be chosen before the transaction's first statement; later it does nothing.
     """
-    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+    if is_postgresql(session) and not session.in_transaction():
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 

@@ -23,7 +23,7 @@ from hailong.web.rendering import Renderer, format_date, other_language, request
 from hailong.web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 
 if TYPE_CHECKING:
-    from hailong.app import AppContext
+    from hailong.context import AppContext
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from hailong.app import create_app
+from hailong.counters.tokens import start_payload
 from hailong.models import ResponseStatus, Unit
 from hailong.settings import Settings
-from qr.tokens import start_payload
 from tests.factories import make_counter
 from tests.web.citizen import Citizen, all_responses, answers_of, stored_counts
 from tests.web.conftest import Place

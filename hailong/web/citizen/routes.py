@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from hailong.counters.service import CounterAccess, resolve_short_code, resolve_token
+from hailong.counters.tokens import start_payload
 from hailong.db import unit_of_work
 from hailong.models import ResponseStatus
 from hailong.ratelimit import RateLimiter, make_rate_limiter
@@ -26,12 +27,11 @@ from hailong.responses.service import SurveyState
 from hailong.web.citizen import pages, survey
 from hailong.web.citizen.resume import ResumeCookie
 from hailong.web.rendering import STYLESHEET, Renderer, request_language
-from qr.tokens import start_payload
 from survey_flows import QuestionKind, Section
 from survey_flows.engine import next_section
 
 if TYPE_CHECKING:
-    from hailong.app import AppContext
+    from hailong.context import AppContext
 
 # Generous: a ward hall's visitors often share one public IP address.
 STARTS_PER_HOUR = 60
