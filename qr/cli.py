@@ -1,4 +1,4 @@
-"""`hailong counters rotate|revoke`, `hailong qr` and `hailong posters`."""
+"""`hailong qr` and `hailong posters`."""
 
 from __future__ import annotations
 
@@ -8,18 +8,14 @@ import typer
 
 from hailong.cli_output import atomic_file, progress_bar
 from hailong.cli_support import cli_context, fail
-from hailong.errors import HailongError
+from hailong.counters.service import printable_counter, survey_url
 from hailong.i18n import N_, Catalogs
 from hailong.periods.service import today_in_vietnam
+from hailong.units.service import unit_by_code
 from qr import service
 from qr.content import PosterFrame, PosterSize, PosterText, configured_channels
 from qr.images import image_bytes
 
-ROTATED = N_(
-    "New QR code for {counter} ({unit}): {url} (short code {short_code}). "
-    "Print the new poster; the old one now says that it was replaced."
-)
-REVOKED = N_("{counter} ({unit}) is revoked: its QR code and short code no longer work.")
 WROTE_IMAGE = N_("Wrote the QR code of {counter} ({unit}) to {path}.")
 WROTE_POSTERS = N_("Wrote {count} posters to {path}.")
 RENDERING = N_("Rendering posters")
@@ -29,43 +25,9 @@ CANNOT_WRITE = N_("Could not write {path}: {reason}")
 COUNTER_OPTION = typer.Option(..., "--counter", help="The counter's id.")
 
 
-def register(app: typer.Typer, counters_app: typer.Typer) -> None:
-    counters_app.command("rotate")(rotate_command)
-    counters_app.command("revoke")(revoke_command)
+def register(app: typer.Typer) -> None:
     app.command("qr")(qr_command)
     app.command("posters")(posters_command)
-
-
-def rotate_command(ctx: typer.Context, counter_id: int = COUNTER_OPTION) -> None:
-    """Give a counter a new QR code and short code (the old poster then says "replaced")."""
-    cli = cli_context(ctx)
-    catalogs = Catalogs("qr")
-    try:
-        with cli.transaction() as session:
-            live = service.rotate_counter(session, counter_id)
-            message = catalogs.both(
-                ROTATED,
-                counter=live.counter.name,
-                unit=live.unit.name,
-                url=live.url(cli.settings.public_base_url),
-                short_code=live.token.short_code,
-            )
-    except HailongError as error:
-        raise fail(catalogs.both(error.message, **error.params)) from None
-    typer.echo(message)
-
-
-def revoke_command(ctx: typer.Context, counter_id: int = COUNTER_OPTION) -> None:
-    """Take a counter out of service: its QR code and short code stop working."""
-    cli = cli_context(ctx)
-    catalogs = Catalogs("qr")
-    try:
-        with cli.transaction() as session:
-            live = service.revoke_counter(session, counter_id)
-            message = catalogs.both(REVOKED, counter=live.counter.name, unit=live.unit.name)
-    except HailongError as error:
-        raise fail(catalogs.both(error.message, **error.params)) from None
-    typer.echo(message)
 
 
 def qr_command(
@@ -78,14 +40,12 @@ def qr_command(
     catalogs = Catalogs("qr")
     if output.suffix.lower() not in (".png", ".svg"):
         raise fail(catalogs.both(IMAGE_SUFFIX), code=2)
-    try:
-        with cli.transaction() as session:
-            live = service.printable_counter(session, counter_id)
-    except HailongError as error:
-        raise fail(catalogs.both(error.message, **error.params)) from None
+    base_url = cli.settings.link_base()
+    with cli.transaction() as session:
+        live = printable_counter(session, counter_id)
     try:
         _write_atomically(
-            output, image_bytes(live.url(cli.settings.public_base_url), output.suffix)
+            output, image_bytes(survey_url(base_url, live.token.token), output.suffix)
         )
     except OSError as error:
         raise fail(_cannot_write(catalogs, output, error)) from None
@@ -106,29 +66,25 @@ def posters_command(
     """One poster per active counter of a unit's subtree, in one PDF (one page each)."""
     cli = cli_context(ctx)
     catalogs = Catalogs("qr")
-    try:
-        with cli.transaction() as session:
-            unit = service.unit_by_code(session, unit_code)
-            total = service.count_unit_posters(session, unit)
-            period = service.period_for_posters(session, today=today_in_vietnam(), code=period_code)
-        if total == 0:
-            raise service.NothingToPrint(code=unit_code)
-    except HailongError as error:
-        raise fail(catalogs.both(error.message, **error.params)) from None
+    with cli.transaction() as session:
+        plan = service.poster_plan(session, unit_by_code(session, unit_code))
+        period = service.period_for_posters(session, today=today_in_vietnam(), code=period_code)
+    if plan.total == 0:
+        raise service.NothingToPrint(code=unit_code)
+    # One poster is a test page; a batch is for the walls, and must lead phones somewhere.
+    base_url = cli.settings.link_base(pages=plan.total)
     frame = PosterFrame(
         size=size,
         channels=configured_channels(cli.settings),
         period=period,
         text=PosterText(catalogs),
     )
-    posters = service.unit_posters(
-        cli.transaction, unit_code, base_url=cli.settings.public_base_url
-    )
+    posters = service.unit_posters(cli.transaction, unit_code, base_url=base_url, plan=plan)
     # Imported here: ReportLab and pypdf take a tenth of a second to load, and every other
     # command would pay for them at start.
     from qr.posters import write_posters
 
-    progress = progress_bar(catalogs.both(RENDERING), total, lines_when_piped=True)
+    progress = progress_bar(catalogs.both(RENDERING), plan.total, lines_when_piped=True)
     try:
         with progress as advance, atomic_file(output) as out:
             count = write_posters(out, posters, frame, on_progress=advance)

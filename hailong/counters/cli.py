@@ -1,39 +1,29 @@
-"""`hailong counters`: list active counters (quầy) with their survey URLs; `counters add`.
-
-qr/cli.py adds `rotate`, `revoke` and `qr` to the same group.
-"""
+"""`hailong counters`: list active counters (quầy) with their survey URLs; `counters add`,
+`rotate` and `revoke`."""
 
 from __future__ import annotations
 
 import typer
-from sqlalchemy import and_, select
-from sqlalchemy.orm import Session
 
 from hailong.cli_output import FORMAT_OPTION, OutputFormat, print_json, print_rows
-from hailong.cli_support import cli_context, fail
-from hailong.counters.service import add_counter, survey_url
-from hailong.errors import BadInput, HailongError, NotFound
+from hailong.cli_support import cli_context
+from hailong.counters.service import (
+    add_counter_at,
+    counter_row,
+    counter_rows,
+    revoke_counter,
+    rotate_counter,
+    survey_url,
+)
 from hailong.i18n import N_, Catalogs
-from hailong.models import Counter, CounterToken, TokenState, Unit
-from hailong.units.importing import column_length
-from hailong.units.service import get_by_code
-
-COUNTER_NAME_LIMIT = column_length(Counter.__table__.c.name)
-
-
-class UnknownUnit(NotFound):
-    message = N_("There is no unit with the code {code}.")
-
-
-class InactiveUnit(BadInput):
-    message = N_("The unit {code} no longer takes surveys (it is kept for history only).")
-
-
-class BadCounterName(BadInput):
-    message = N_("The counter's name must be 1 to {limit} characters.")
-
+from hailong.units.service import unit_by_code
 
 COUNTER_ADDED = N_("Counter {name} added at {unit}.")
+ROTATED = N_(
+    "New QR code for {counter} ({unit}): {url} (short code {short_code}). "
+    "Print the new poster; the old one now says that it was replaced."
+)
+REVOKED = N_("{counter} ({unit}) is revoked: its QR code and short code no longer work.")
 ID = N_("Id")
 UNIT_CODE = N_("Unit code")
 UNIT_NAME = N_("Unit")
@@ -41,73 +31,22 @@ NAME = N_("Counter")
 SHORT_CODE = N_("Short code")
 SURVEY_URL = N_("Survey URL")
 
-
-def counter_rows(
-    session: Session, *, base_url: str, unit: Unit | None = None
-) -> list[dict[str, object]]:
-    """Active counters with their live token; with `unit`, its whole subtree."""
-    query = (
-        select(
-            Counter.id,
-            Counter.name,
-            Unit.code,
-            Unit.name,
-            CounterToken.token,
-            CounterToken.short_code,
-        )
-        .join(Unit, Counter.unit_id == Unit.id)
-        .outerjoin(
-            CounterToken,
-            and_(CounterToken.counter_id == Counter.id, CounterToken.state == TokenState.active),
-        )
-        .where(Counter.active.is_(True))
-        .order_by(Unit.code, Counter.id)
-    )
-    if unit is not None:
-        query = query.where(Unit.path.startswith(unit.path))
-    return [
-        {
-            "id": counter_id,
-            "unit_code": unit_code,
-            "unit_name": unit_name,
-            "name": name,
-            "short_code": short_code,
-            "survey_url": survey_url(base_url, token) if token else None,
-        }
-        for counter_id, name, unit_code, unit_name, token, short_code in session.execute(
-            query
-        ).tuples()
-    ]
+COUNTER_OPTION = typer.Option(..., "--counter", help="The counter's id.")
 
 
-def add(session: Session, *, unit_code: str, name: str, base_url: str) -> dict[str, object]:
-    unit = get_by_code(session, unit_code)
-    if unit is None:
-        raise UnknownUnit(code=unit_code)
-    if not unit.active:
-        raise InactiveUnit(code=unit_code)
-    name = name.strip()
-    if not 0 < len(name) <= COUNTER_NAME_LIMIT:
-        raise BadCounterName(limit=COUNTER_NAME_LIMIT)
-    counter, token = add_counter(session, unit=unit, name=name)
-    return {
-        "id": counter.id,
-        "unit_code": unit.code,
-        "unit_name": unit.name,
-        "name": counter.name,
-        "short_code": token.short_code,
-        "survey_url": survey_url(base_url, token.token),
-    }
+def _catalogs() -> Catalogs:
+    return Catalogs("messages")
 
 
 def register(app: typer.Typer) -> typer.Typer:
-    """Registers `hailong counters ...` and returns the group for qr/ to add rotate/revoke."""
     counters_app = typer.Typer(
         help="Counters (quầy) and their QR codes.", invoke_without_command=True
     )
     app.add_typer(counters_app, name="counters")
     counters_app.callback()(list_command)
     counters_app.command("add")(add_command)
+    counters_app.command("rotate")(rotate_command)
+    counters_app.command("revoke")(revoke_command)
     return counters_app
 
 
@@ -119,15 +58,12 @@ def list_command(
     """List active counters with their short codes and survey URLs."""
     if ctx.invoked_subcommand is not None:
         return
-    catalogs = Catalogs("admin")
+    catalogs = _catalogs()
     context = cli_context(ctx)
+    base_url = context.settings.link_base()
     with context.transaction() as session:
-        found = None
-        if unit is not None:
-            found = get_by_code(session, unit)
-            if found is None:
-                raise fail(catalogs.both(UnknownUnit.message, code=unit))
-        rows = counter_rows(session, base_url=context.settings.public_base_url, unit=found)
+        found = None if unit is None else unit_by_code(session, unit)
+        rows = counter_rows(session, base_url=base_url, unit=found)
     columns = [
         ("id", catalogs.both(ID)),
         ("unit_code", catalogs.both(UNIT_CODE)),
@@ -146,16 +82,37 @@ def add_command(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Add a counter to a unit; prints its survey URL and short code."""
-    catalogs = Catalogs("admin")
     context = cli_context(ctx)
-    try:
-        with context.transaction() as session:
-            row = add(session, unit_code=unit, name=name, base_url=context.settings.public_base_url)
-    except HailongError as error:
-        raise fail(catalogs.both(error.message, **error.params)) from None
+    base_url = context.settings.link_base()
+    with context.transaction() as session:
+        row = counter_row(add_counter_at(session, unit_code=unit, name=name), base_url=base_url)
     if output is OutputFormat.json:
         print_json(row)
-    else:
-        typer.echo(catalogs.both(COUNTER_ADDED, name=row["name"], unit=row["unit_name"]))
-        typer.echo(f"{catalogs.both(SURVEY_URL)}: {row['survey_url']}")
-        typer.echo(f"{catalogs.both(SHORT_CODE)}: {row['short_code']}")
+        return
+    catalogs = _catalogs()
+    typer.echo(catalogs.both(COUNTER_ADDED, name=row["name"], unit=row["unit_name"]))
+    typer.echo(f"{catalogs.both(SURVEY_URL)}: {row['survey_url']}")
+    typer.echo(f"{catalogs.both(SHORT_CODE)}: {row['short_code']}")
+
+
+def rotate_command(ctx: typer.Context, counter_id: int = COUNTER_OPTION) -> None:
+    """Give a counter a new QR code and short code (the old poster then says "replaced")."""
+    context = cli_context(ctx)
+    base_url = context.settings.link_base()
+    with context.transaction() as session:
+        live = rotate_counter(session, counter_id)
+    message = _catalogs().both(
+        ROTATED,
+        counter=live.counter.name,
+        unit=live.unit.name,
+        url=survey_url(base_url, live.token.token),
+        short_code=live.token.short_code,
+    )
+    typer.echo(message)
+
+
+def revoke_command(ctx: typer.Context, counter_id: int = COUNTER_OPTION) -> None:
+    """Take a counter out of service: its QR code and short code stop working."""
+    with cli_context(ctx).transaction() as session:
+        live = revoke_counter(session, counter_id)
+    typer.echo(_catalogs().both(REVOKED, counter=live.counter.name, unit=live.unit.name))

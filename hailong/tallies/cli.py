@@ -10,15 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hailong.cli_output import progress_bar
-from hailong.cli_support import CliContext, cli_context, fail
+from hailong.cli_support import CliContext, cli_context
 from hailong.i18n import N_, Catalogs
-from hailong.models import Period, Unit
-from hailong.periods.service import get_by_code as period_by_code
+from hailong.models import Unit
+from hailong.periods.service import period_by_code, periods_or_one
 from hailong.tallies import verify
 from hailong.tallies.layout import RESPONSES_KEY
 from hailong.tallies.service import TALLY_KEYS, UNIT_TALLY_KEYS
 
-UNKNOWN_PERIOD = N_("Unknown period “{code}”.")
 NO_PERIODS = N_("There are no periods yet: nothing to do.")
 REBUILDING = N_("Rebuilding the tallies of period {period}")
 REBUILT = N_("Period {period}: tallies rebuilt from the raw answers ({rows} tally rows).")
@@ -29,21 +28,12 @@ DIFFERENCE = N_("{table}: {key}: the raw answers give {expected}, the table hold
 REPAIR = N_("Run `hailong tallies rebuild --period {period}` to repair them.")
 
 
-def _periods(session: Session, code: str | None, catalogs: Catalogs) -> list[Period]:
-    if code is not None:
-        period = period_by_code(session, code.strip())
-        if period is None:
-            raise fail(catalogs.both(UNKNOWN_PERIOD, code=code))
-        return [period]
-    periods = list(session.scalars(select(Period).order_by(Period.start_date, Period.code)))
-    if not periods:
-        typer.echo(catalogs.both(NO_PERIODS), err=True)
-    return periods
-
-
 def _period_codes(context: CliContext, code: str | None, catalogs: Catalogs) -> list[str]:
     with context.transaction() as session:
-        return [period.code for period in _periods(session, code, catalogs)]
+        codes = [period.code for period in periods_or_one(session, code)]
+    if not codes:
+        typer.echo(catalogs.both(NO_PERIODS), err=True)
+    return codes
 
 
 def rebuild_command(
@@ -56,7 +46,6 @@ def rebuild_command(
     for code in _period_codes(context, period, catalogs):
         with context.transaction() as session:
             found = period_by_code(session, code)
-            assert found is not None
             typer.echo(catalogs.both(REBUILDING, period=code), err=True)
             total = verify.units_with_responses(session, found)
             with progress_bar(catalogs.both(REBUILDING, period=code), total) as advance:
@@ -111,7 +100,6 @@ def check_command(
             # Before anything is read: answers arriving meanwhile must not show on one side only.
             verify.repeatable_read(session)
             found = period_by_code(session, code)
-            assert found is not None
             typer.echo(catalogs.both(CHECKING, period=code), err=True)
             differences = verify.check(session, found)
             unit_codes = _unit_codes(session, differences)

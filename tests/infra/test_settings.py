@@ -90,9 +90,13 @@ class TestEverySubcommand:
         env = {"HAILONG_ENVIRONMENT": "production", "HAILONG_SECRET_KEY": None}
         for path in commands:
             result = runner.invoke(app, list(path), env=env)
-            assert result.exit_code != 0, path
-            assert isinstance(result.exception, ValidationError), (path, result.output)
-            assert "HAILONG_SECRET_KEY" in str(result.exception), path
+            # One polite line, Vietnamese then English, and no traceback.
+            assert result.exit_code == 1, (path, result.output, result.exception)
+            assert isinstance(result.exception, SystemExit), (path, result.exception)
+            assert result.stdout == "", path
+            assert result.stderr.count("\n") == 1, (path, result.stderr)
+            assert "HAILONG_SECRET_KEY" in result.stderr, path
+            assert "openssl rand" in result.stderr, path
 
 
 class TestDatabaseUrl:
