@@ -40,16 +40,14 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def _include_routers(app: FastAPI, context: AppContext) -> None:
-    from hailong.web.citizen.routes import citizen_router
+    from hailong.channels import channel_routers
     from hailong.web.errors import install_error_handlers
     from qr.routes import qr_router
 
     install_error_handlers(app, context)
     app.include_router(qr_router(context))  # before the form: /q/{token}/qr.svg is not a page
-    app.include_router(citizen_router(context))
+    # Telegram's routes ask getMe at startup when the settings do not name the bot.
     app.state.telegram_username = context.settings.telegram_bot_username
-    if context.settings.telegram_token is not None:
-        # Telegram is on whenever a token is set; its router asks getMe for a missing username.
-        from webhook.telegram import telegram_router
-
-        app.include_router(telegram_router(context))
+    # Each enabled channel brings its routes: the web form always, Telegram with its token.
+    for router in channel_routers(context):
+        app.include_router(router)

@@ -32,7 +32,7 @@ class WrongFileType(BadInput):
 
 
 class CannotWrite(HailongError):
-    message = N_("Cannot write {path}: {error}")
+    message = N_("Could not write {path}: {reason}")
 
 
 class OutputFormat(StrEnum):
@@ -168,4 +168,4 @@ def output_file(path: Path) -> Iterator[BinaryIO]:
             yield out
     except OSError as error:
         # strerror is the system's own words ("No such file or directory"), English only.
-        raise CannotWrite(path=path, error=error.strerror or error) from None
+        raise CannotWrite(path=path, reason=error.strerror or error) from None

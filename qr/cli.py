@@ -6,21 +6,26 @@ from pathlib import Path
 
 import typer
 
-from hailong.cli_output import atomic_file, progress_bar
+from hailong.channels import accounts, unnamed_chats
+from hailong.cli_output import output_file, progress_bar
 from hailong.cli_support import cli_context, fail
 from hailong.counters.service import printable_counter, survey_url
 from hailong.i18n import N_, Catalogs
 from hailong.periods.service import today_in_vietnam
+from hailong.settings import Settings
 from hailong.units.service import unit_by_code
 from qr import service
-from qr.content import PosterFrame, PosterSize, PosterText, configured_channels
+from qr.content import ChannelNote, PosterFrame, PosterSize, PosterText, configured_channels
 from qr.images import image_bytes
 
 WROTE_IMAGE = N_("Wrote the QR code of {counter} ({unit}) to {path}.")
 WROTE_POSTERS = N_("Wrote {count} posters to {path}.")
 RENDERING = N_("Rendering posters")
 IMAGE_SUFFIX = N_("The file name must end in .png or .svg.")
-CANNOT_WRITE = N_("Could not write {path}: {reason}")
+UNNAMED_CHAT = N_(
+    "The {channel} channel is on, but the name of its account is unknown, so the posters leave "
+    "it out. For Telegram, set HAILONG_TELEGRAM_BOT_USERNAME (or let the bot answer getMe)."
+)
 
 COUNTER_OPTION = typer.Option(..., "--counter", help="The counter's id.")
 
@@ -43,12 +48,9 @@ def qr_command(
     base_url = cli.settings.link_base()
     with cli.transaction() as session:
         live = printable_counter(session, counter_id)
-    try:
-        _write_atomically(
-            output, image_bytes(survey_url(base_url, live.token.token), output.suffix)
-        )
-    except OSError as error:
-        raise fail(_cannot_write(catalogs, output, error)) from None
+    image = image_bytes(survey_url(base_url, live.token.token), output.suffix)
+    with output_file(output) as out:
+        out.write(image)
     typer.echo(
         catalogs.both(WROTE_IMAGE, counter=live.counter.name, unit=live.unit.name, path=output)
     )
@@ -75,7 +77,7 @@ def posters_command(
     base_url = cli.settings.link_base(pages=plan.total)
     frame = PosterFrame(
         size=size,
-        channels=configured_channels(cli.settings),
+        channels=_channel_notes(cli.settings, catalogs),
         period=period,
         text=PosterText(catalogs),
     )
@@ -85,19 +87,15 @@ def posters_command(
     from qr.posters import write_posters
 
     progress = progress_bar(catalogs.both(RENDERING), plan.total, lines_when_piped=True)
-    try:
-        with progress as advance, atomic_file(output) as out:
-            count = write_posters(out, posters, frame, on_progress=advance)
-    except OSError as error:
-        raise fail(_cannot_write(catalogs, output, error)) from None
+    with progress as advance, output_file(output) as out:
+        count = write_posters(out, posters, frame, on_progress=advance)
     typer.echo(catalogs.both(WROTE_POSTERS, count=count, path=output))
 
 
-def _cannot_write(catalogs: Catalogs, path: Path, error: OSError) -> str:
-    # strerror is the system's own words ("No such file or directory"), English only.
-    return catalogs.both(CANNOT_WRITE, path=path, reason=error.strerror or error)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    with atomic_file(path) as out:
-        out.write(data)
+def _channel_notes(settings: Settings, catalogs: Catalogs) -> tuple[ChannelNote, ...]:
+    """The ways to answer printed on every poster; a chat channel whose account is unknown
+    (Telegram not answering getMe, say) is left out, and the operator told how to add it."""
+    known = accounts(settings, ask=True)
+    for code in unnamed_chats(settings, known):
+        typer.echo(catalogs.both(UNNAMED_CHAT, channel=code), err=True)
+    return configured_channels(settings, known)

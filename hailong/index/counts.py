@@ -203,6 +203,12 @@ def _packed_sums(
     return [(*row[:-2], from_text(row[-2])) for row in found]
 
 
+def answered_channels(session: Session, selection: Selection) -> set[str]:
+    """The channels that brought responses the selection counts (a few rows per unit)."""
+    query = select(UnitTally.channel).where(*_tally_filters(UnitTally.__table__, selection))
+    return set(session.scalars(query.distinct()))
+
+
 def fetch_all(session: Session, query: Select[Any]) -> Sequence[Sequence[Any]]:
     """Every row of a query at once, on PostgreSQL straight from psycopg's binary cursor
     (building SQLAlchemy Row objects costs more than the national index's query)."""

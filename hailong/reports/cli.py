@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 from sqlalchemy.orm import Session
 
+from hailong.channels import running_channels
 from hailong.cli_output import file_type, output_file, progress_bar
 from hailong.cli_support import cli_context
 from hailong.i18n import N_, Catalogs
@@ -160,7 +161,12 @@ def register(app: typer.Typer) -> None:
                 output_file(output) as out,
             ):
                 write_report_pdf(
-                    session, selection, out, language=language, on_progress=lambda _: advance()
+                    session,
+                    selection,
+                    out,
+                    language=language,
+                    on_progress=lambda _: advance(),
+                    running=running_channels(cli_context(ctx).settings),
                 )
 
         _run(ctx, output, work)

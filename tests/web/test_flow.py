@@ -259,8 +259,9 @@ class TestLandingPage:
         assert "t.me" not in landing.text
 
     def test_links_to_telegram_when_a_bot_is_configured(
-        self, client: TestClient, place: Place
+        self, telegram_client: TestClient, place: Place
     ) -> None:
+        client = telegram_client
         client.app.state.telegram_username = "hailong_bot"  # type: ignore[attr-defined]
         landing = client.get(f"/q/{place.token}")
         assert f'href="https://t.me/hailong_bot?start={start_payload(place.token)}"' in landing.text

@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from hailong.channels import landing_invitations
 from hailong.counters.service import CounterAccess, resolve_short_code, resolve_token
-from hailong.counters.tokens import start_payload
 from hailong.db import unit_of_work
 from hailong.models import ResponseStatus
 from hailong.ratelimit import RateLimiter, make_rate_limiter
@@ -82,8 +82,9 @@ class CitizenForm:
         if target is not None:
             return self.redirect(request, page_url(token, target.key) + "?resumed=1")
         access = here.access
-        username = getattr(request.app.state, "telegram_username", None)
-        telegram_url = f"https://t.me/{username}?start={start_payload(token)}" if username else None
+        chats = landing_invitations(
+            self.settings, request.app.state, token=token, short_code=access.token.short_code
+        )
         return self.renderer.render(
             request,
             "citizen/landing.html",
@@ -93,7 +94,7 @@ class CitizenForm:
                 "short_code": access.token.short_code,
                 "start_url": f"/q/{token}/start",
                 "start_id": str(uuid.uuid4()),
-                "telegram_url": telegram_url,
+                "chats": chats,
             },
         )
 
