@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
-import typer
+from pathlib import Path
 
-from hailong.cli_output import FORMAT_OPTION, OutputFormat, print_json, print_rows
-from hailong.cli_support import cli_context
+import typer
+from sqlalchemy.orm import Session
+
+from hailong.cli_output import FORMAT_OPTION, OutputFormat, print_json, print_rows, progress_bar
+from hailong.cli_support import cli_context, fail
+from hailong.counters import bulk
 from hailong.counters.service import (
     add_counter_at,
     counter_row,
@@ -16,9 +20,21 @@ from hailong.counters.service import (
     survey_url,
 )
 from hailong.i18n import N_, Catalogs
+from hailong.units.cli import rejected
+from hailong.units.importing import ImportRejected
 from hailong.units.service import unit_by_code
 
 COUNTER_ADDED = N_("Counter {name} added at {unit}.")
+UNITS_FILLED = N_(
+    "Counters: {created} added at {units} units; {unchanged} units already had enough."
+)
+LIST_ADDED = N_(
+    "Counters: {created} added at {units} units; {unchanged} of the list were already there."
+)
+NAME_OR_PER_UNIT = N_(
+    "Give either --name (one counter) or --per-unit N (and --subtree for the units below)."
+)
+ADDING = N_("Adding counters")
 ROTATED = N_(
     "New QR code for {counter} ({unit}): {url} (short code {short_code}). "
     "Print the new poster; the old one now says that it was replaced."
@@ -45,6 +61,7 @@ def register(app: typer.Typer) -> typer.Typer:
     app.add_typer(counters_app, name="counters")
     counters_app.callback()(list_command)
     counters_app.command("add")(add_command)
+    counters_app.command("import")(import_command)
     counters_app.command("rotate")(rotate_command)
     counters_app.command("revoke")(revoke_command)
     return counters_app
@@ -78,21 +95,70 @@ def list_command(
 def add_command(
     ctx: typer.Context,
     unit: str = typer.Option(..., "--unit", help="The unit's code."),
-    name: str = typer.Option(..., "--name", help='e.g. "Quầy số 1".'),
+    name: str | None = typer.Option(None, "--name", help='One counter, e.g. "Quầy số 1".'),
+    per_unit: int | None = typer.Option(
+        None, "--per-unit", help='Counters "Quầy số 1"… until the unit has N in service.'
+    ),
+    subtree: bool = typer.Option(
+        False, "--subtree", help="With --per-unit: every unit below too that takes surveys."
+    ),
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Add a counter to a unit; prints its survey URL and short code."""
+    """Add a counter to a unit (prints its survey URL and short code), or with --per-unit N
+    bring a unit (--subtree: and every unit below it) up to N counters, in one transaction."""
+    catalogs = _catalogs()
+    if (name is None) == (per_unit is None) or (subtree and per_unit is None):
+        raise fail(catalogs.both(NAME_OR_PER_UNIT), code=2)
     context = cli_context(ctx)
+    if per_unit is not None:
+        with context.transaction() as session:
+            plan = bulk.plan_units(session, unit_code=unit, per_unit=per_unit, subtree=subtree)
+            _carry_out(session, plan, catalogs)
+        _print_summary(plan, catalogs, output, UNITS_FILLED)
+        return
+    assert name is not None
     base_url = context.settings.link_base()
     with context.transaction() as session:
         row = counter_row(add_counter_at(session, unit_code=unit, name=name), base_url=base_url)
     if output is OutputFormat.json:
         print_json(row)
         return
-    catalogs = _catalogs()
     typer.echo(catalogs.both(COUNTER_ADDED, name=row["name"], unit=row["unit_name"]))
     typer.echo(f"{catalogs.both(SURVEY_URL)}: {row['survey_url']}")
     typer.echo(f"{catalogs.both(SHORT_CODE)}: {row['short_code']}")
+
+
+def import_command(
+    ctx: typer.Context,
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, readable=True, help="CSV or XLSX: unit_code,name"
+    ),
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Add the counters a list names, all or nothing; one already there is left alone."""
+    catalogs = _catalogs()
+    with cli_context(ctx).transaction() as session:
+        try:
+            plan = bulk.plan_list(session, file)
+        except ImportRejected as error:
+            raise rejected(error) from None
+        _carry_out(session, plan, catalogs)
+    _print_summary(plan, catalogs, output, LIST_ADDED)
+
+
+def _carry_out(session: Session, plan: bulk.CounterPlan, catalogs: Catalogs) -> None:
+    total = len(plan.planned)
+    with progress_bar(catalogs.both(ADDING), total, lines_when_piped=True) as advance:
+        bulk.add_counters(session, plan.planned, progress=advance)
+
+
+def _print_summary(
+    plan: bulk.CounterPlan, catalogs: Catalogs, output: OutputFormat, message: str
+) -> None:
+    if output is OutputFormat.json:
+        print_json(plan.summary())
+    else:
+        typer.echo(catalogs.both(message, **plan.summary()))
 
 
 def rotate_command(ctx: typer.Context, counter_id: int = COUNTER_OPTION) -> None:

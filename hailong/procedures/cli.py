@@ -64,7 +64,7 @@ def import_procedures(
             with progress_bar(catalogs.both(CHECKING), file.stat().st_size) as advance:
                 summary = importing.import_file(session, file, progress=advance)
         except ImportRejected as error:
-            raise rejected(catalogs, error) from None
+            raise rejected(error) from None
     if output is OutputFormat.json:
         print_json(summary.as_dict())
     else:

@@ -36,10 +36,16 @@ def admin_catalogs() -> Catalogs:
     return Catalogs("admin")
 
 
-def rejected(catalogs: Catalogs, error: ImportRejected) -> typer.Exit:
-    """Every bad row on stderr, Vietnamese first, then the exit to raise."""
+def rejected(error: ImportRejected) -> typer.Exit:
+    """Every bad row on stderr, Vietnamese first, each in the domain that words it (units,
+    procedures and counters share this), then the exit to raise."""
+    catalogs = admin_catalogs()
+    worded = {catalogs.domain: catalogs}
     for problem in error.problems:
-        typer.echo(catalogs.both(problem.message, line=problem.line, **problem.params), err=True)
+        if problem.domain not in worded:
+            worded[problem.domain] = Catalogs(problem.domain)
+        line = worded[problem.domain].both(problem.message, line=problem.line, **problem.params)
+        typer.echo(line, err=True)
     return fail(catalogs.both(NOTHING_STORED, count=len(error.problems)))
 
 
@@ -81,7 +87,7 @@ def import_units(
                 with progress_bar(catalogs.both(CHECKING), file.stat().st_size) as advance:
                     plan = check_file(session, file, progress=advance)
             except ImportRejected as error:
-                raise rejected(catalogs, error) from None
+                raise rejected(error) from None
             with progress_bar(catalogs.both(STORING), len(plan.lines)) as advance:
                 summary = store_units(session, valid_rows(file), plan.parents, progress=advance)
         else:
