@@ -178,54 +178,42 @@ def telegram_api() -> Iterator[FakeTelegramAPI]:
     api.stop()
 
 
+def first_poster(run: Run, folder: Path, **settings: str) -> tuple[Result, str]:
+    """`hailong posters` for one ward with these settings: the result and page 1's text."""
+    pdf = folder / "p.pdf"
+    result = run(
+        "posters", "--unit", "00004", "-o", str(pdf), HAILONG_BASE_URL=BASE_URL, **settings
+    )
+    assert result.exit_code == 0, result.stderr
+    return result, page_text(pdf, 1)
+
+
+@pytest.mark.usefixtures("scrambled")
 class TestChatChannelsOnPosters:
-    def test_telegram_off_prints_the_web_form_only(
-        self, run: Run, scrambled: list[tuple[str, str]], tmp_path: Path
-    ) -> None:
-        pdf = tmp_path / "p.pdf"
-        assert run("posters", "--unit", "00004", "-o", str(pdf), HAILONG_BASE_URL=BASE_URL)
-        text = page_text(pdf, 1)
+    def test_telegram_off_prints_the_web_form_only(self, run: Run, tmp_path: Path) -> None:
+        _, text = first_poster(run, tmp_path)
         assert f"Trên trang web: {BASE_URL}/c/" in text
         assert "Telegram" not in text
 
     def test_the_bot_named_by_telegram_itself(
-        self,
-        run: Run,
-        scrambled: list[tuple[str, str]],
-        tmp_path: Path,
-        telegram_api: FakeTelegramAPI,
+        self, run: Run, tmp_path: Path, telegram_api: FakeTelegramAPI
     ) -> None:
-        pdf = tmp_path / "p.pdf"
-        result = run(
-            "posters",
-            "--unit",
-            "00004",
-            "-o",
-            str(pdf),
-            HAILONG_BASE_URL=BASE_URL,
+        _, text = first_poster(
+            run,
+            tmp_path,
             HAILONG_TELEGRAM_TOKEN=TOKEN,
             HAILONG_TELEGRAM_API_BASE=telegram_api.base_url,
         )
-        assert result.exit_code == 0, result.stderr
         assert telegram_api.methods() == ["getMe"]
-        assert "Trên Telegram: mở t.me/hanoi_khaosat_bot và gửi mã" in page_text(pdf, 1)
+        assert "Trên Telegram: mở t.me/hanoi_khaosat_bot và gửi mã" in text
 
-    def test_a_bot_nobody_can_name_is_left_out(
-        self, run: Run, scrambled: list[tuple[str, str]], tmp_path: Path
-    ) -> None:
-        pdf = tmp_path / "p.pdf"
-        result = run(
-            "posters",
-            "--unit",
-            "00004",
-            "-o",
-            str(pdf),
-            HAILONG_BASE_URL=BASE_URL,
+    def test_a_bot_nobody_can_name_is_left_out(self, run: Run, tmp_path: Path) -> None:
+        result, text = first_poster(
+            run,
+            tmp_path,
             HAILONG_TELEGRAM_TOKEN=TOKEN,
             # Nothing listens on port 1: getMe cannot be asked.
             HAILONG_TELEGRAM_API_BASE="http://127.0.0.1:1",
         )
-        assert result.exit_code == 0, result.stderr
         assert "HAILONG_TELEGRAM_BOT_USERNAME" in result.stderr
-        text = page_text(pdf, 1)
         assert "Telegram" not in text and "bot" not in text
