@@ -6,17 +6,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from hailong.cli_output import progress_bar
 from hailong.cli_support import CliContext, cli_context
 from hailong.i18n import N_, Catalogs
-from hailong.models import Unit
 from hailong.periods.service import period_by_code, periods_or_one
 from hailong.tallies import verify
 from hailong.tallies.layout import RESPONSES_KEY
-from hailong.tallies.service import TALLY_KEYS, UNIT_TALLY_KEYS
 
 NO_PERIODS = N_("There are no periods yet: nothing to do.")
 REBUILDING = N_("Rebuilding the tallies of period {period}")
@@ -53,19 +49,9 @@ def rebuild_command(
         typer.echo(catalogs.both(REBUILT, period=code, rows=rows))
 
 
-def _key_names(table: str) -> tuple[str, ...]:
-    return TALLY_KEYS if table == "tally" else UNIT_TALLY_KEYS
-
-
-def _unit_codes(session: Session, differences: Iterable[verify.Difference]) -> dict[int, str]:
-    """The codes of the units the differences name, in one query."""
-    ids = {d.key[_key_names(d.table).index("unit_id")] for d in differences}
-    return dict(session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(ids))).tuples().all())
-
-
 def _key_text(unit_codes: Mapping[int, str], table: str, key: tuple[Any, ...]) -> str:
     """A tally row's key for people: column=value, with the unit's code for its id."""
-    names = _key_names(table)
+    names = verify.key_names(table)
     parts = []
     for name, value in zip(names, key, strict=True):
         if name == "period_id":
@@ -102,7 +88,7 @@ def check_command(
             found = period_by_code(session, code)
             typer.echo(catalogs.both(CHECKING, period=code), err=True)
             differences = verify.check(session, found)
-            unit_codes = _unit_codes(session, differences)
+            unit_codes = verify.unit_codes(session, differences)
             for difference in differences:
                 key = _key_text(unit_codes, difference.table, difference.key)
                 for change in difference.changes:

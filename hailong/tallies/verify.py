@@ -15,7 +15,7 @@ from sqlalchemy import Select, String, cast, delete, func, literal, null, select
 from sqlalchemy.orm import Session
 
 from hailong.db import is_postgresql
-from hailong.models import Answer, Period, Response, ResponseStatus, Tally, UnitTally
+from hailong.models import Answer, Period, Response, ResponseStatus, Tally, Unit, UnitTally
 from hailong.models.packing import CorruptTally
 from hailong.questionnaires.service import questionnaire_by_id
 from hailong.tallies.layout import RESPONSES_KEY, TallyLayout, layout_for
@@ -242,3 +242,14 @@ def check(session: Session, period: Period) -> list[Difference]:
         differences += comparer.compare("tally", _keyed(tally_rows), tally or {})
         differences += comparer.compare("unit_tally", _keyed(unit_rows), unit_tally or {})
     return differences
+
+
+def unit_codes(session: Session, differences: Iterable[Difference]) -> dict[int, str]:
+    """The codes of the units the differences name, in one query (to show them to people)."""
+    ids = {d.key[key_names(d.table).index("unit_id")] for d in differences}
+    return dict(session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(ids))).tuples().all())
+
+
+def key_names(table: str) -> tuple[str, ...]:
+    """The key columns of a tally table, in the order of a Difference's key."""
+    return TALLY_KEYS if table == "tally" else UNIT_TALLY_KEYS
