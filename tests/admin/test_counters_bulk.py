@@ -212,11 +212,11 @@ class TestImport:
 
 
 class TestShortCodeRace:
+    # PostgreSQL only: SQLite lets one writer in at a time, so nobody can take a code meanwhile.
+    @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
     def test_a_code_taken_meanwhile_by_another_process_is_drawn_again(
-        self, database_url: str, sessions: sessionmaker[Session]
+        self, sessions: sessionmaker[Session]
     ) -> None:
-        if not database_url.startswith("postgresql"):
-            pytest.skip("SQLite lets one writer in at a time: nobody can take a code meanwhile")
         with sessions.begin() as session:
             unit = make_unit(session, code="11413")
             other_unit = make_unit(session, code="11341", name="Phường Ngô Quyền")
