@@ -1,5 +1,5 @@
-"""`hailong counters`: list active counters (quầy) with their survey URLs; `counters add`,
-`rotate` and `revoke`."""
+"""`hailong counters`: list active counters (quầy) with their survey URLs; `counters add` (one,
+or N per unit of a subtree), `counters import`, `rotate` and `revoke`."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from hailong.counters.service import (
     rotate_counter,
     survey_url,
 )
-from hailong.i18n import N_, Catalogs
+from hailong.i18n import N_, Catalogs, domain_of
 from hailong.units.cli import rejected
 from hailong.units.importing import ImportRejected
 from hailong.units.service import unit_by_code
@@ -51,7 +51,8 @@ COUNTER_OPTION = typer.Option(..., "--counter", help="The counter's id.")
 
 
 def _catalogs() -> Catalogs:
-    return Catalogs("messages")
+    # This module's own words, in the domain that owns its package.
+    return Catalogs(domain_of(__name__))
 
 
 def register(app: typer.Typer) -> typer.Typer:

@@ -7,7 +7,7 @@ import typer
 from hailong.channels import CHANNEL_CODES
 from hailong.cli_output import FORMAT_OPTION, OutputFormat, print_json, print_rows
 from hailong.cli_support import cli_context
-from hailong.i18n import N_, Catalogs
+from hailong.i18n import N_, Catalogs, domain_of
 from hailong.periods.service import add_period, parse_day, period_rows, set_quota, today_in_vietnam
 
 PERIOD_ADDED = N_(
@@ -24,7 +24,8 @@ OPEN_NOW = N_("Open now")
 
 
 def _catalogs() -> Catalogs:
-    return Catalogs("messages")
+    # This module's own words, in the domain that owns its package.
+    return Catalogs(domain_of(__name__))
 
 
 def register(app: typer.Typer) -> None:
