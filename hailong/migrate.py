@@ -62,11 +62,11 @@ def register(app: typer.Typer) -> None:
     @db_app.command("downgrade")
     def downgrade_command(ctx: typer.Context, revision: str) -> None:
         """Undo migrations down to REVISION."""
-        downgrade(cli_context(ctx).settings.database_url, revision)
+        downgrade(cli_context(ctx).existing_database(), revision)
 
     @db_app.command("current")
     def current_command(ctx: typer.Context) -> None:
         """Show the database's revision."""
         from alembic import command
 
-        command.current(alembic_config(cli_context(ctx).settings.database_url))
+        command.current(alembic_config(cli_context(ctx).existing_database()))
