@@ -59,7 +59,7 @@ def find_session(
     ).first()
     if found is None:
         return None
-    login, account = found.tuple()
+    login, account = found
     if touch_due(login.last_seen_at, now):
         login.last_seen_at = now
     return login, account

@@ -109,7 +109,7 @@ def find_token(
     ).first()
     if found is None:
         return None
-    api_token, account = found.tuple()
+    api_token, account = found
     if touch_due(api_token.last_used_at, now):
         api_token.last_used_at = now
     return api_token, account

@@ -42,7 +42,7 @@ def office_cookie_options(settings: Settings, request: Request) -> dict[str, Any
     secure = (
         request.url.scheme == "https"
         or settings.public_base_url.startswith("https://")
-        or settings.environment is Environment.production
+        or settings.environment == Environment.production
     )
     return {"httponly": True, "samesite": "lax", "secure": secure, "path": "/"}
 
