@@ -18,7 +18,7 @@ from hailong.audit.service import Who
 from hailong.models import Account, LoginSession
 from hailong.models.base import utcnow
 from hailong.settings import Settings
-from tests.accounts.conftest import PASSWORD, audit_actions, csrf_token, sign_in
+from tests.accounts.conftest import PASSWORD, audit_actions, csrf_token, sign_in, sqlite_only
 
 pytestmark = pytest.mark.usefixtures("country")
 
@@ -120,6 +120,7 @@ class TestSignIn:
         assert client.get("/office/", follow_redirects=False).status_code == 303
 
 
+@sqlite_only
 class TestRehash:
     def test_a_hash_with_old_parameters_is_replaced_at_sign_in(
         self, client: TestClient, sessions: sessionmaker[Session]
@@ -199,6 +200,7 @@ class TestTimeouts:
         assert client.get("/office/", follow_redirects=False).status_code == 303
 
 
+@sqlite_only
 class TestLock:
     """10 wrong passwords in a row slow down and then lock the account for a while."""
 
@@ -274,6 +276,7 @@ class TestLock:
         assert "my-secret-typo" not in text and PASSWORD not in text
 
 
+@sqlite_only
 class TestSharedThrottle:
     def test_two_app_processes_share_the_count_through_redis(
         self, app_settings: Settings, redis_url: str, redis_prefix: str
