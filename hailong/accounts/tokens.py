@@ -48,6 +48,11 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def prefix_of(token: str) -> str:
+    """The part of a token that names it (the secret after it may hold underscores too)."""
+    return token[: len(TOKEN_START) + PREFIX_LENGTH]
+
+
 def _new_token() -> tuple[str, str]:
     short = "".join(secrets.choice(PREFIX_ALPHABET) for _ in range(PREFIX_LENGTH))
     prefix = f"{TOKEN_START}{short}"
