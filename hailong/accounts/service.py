@@ -131,14 +131,7 @@ def disable_account(session: Session, *, username: str, by: Who) -> Account:
         raise AlreadyDisabled(username=account.username)
     account.active = False
     account.disabled_at = utcnow()
-    login_sessions.revoke_all(session, account_id=account.id)
-    record(
-        session,
-        by=by,
-        action=AuditAction.user_disable,
-        unit_id=account.unit_id,
-        target=f"account:{account.username}",
-    )
+    _sign_out_everywhere(session, account, by=by, action=AuditAction.user_disable)
     return account
 
 
@@ -148,15 +141,22 @@ def change_password(session: Session, *, username: str, password: str, by: Who) 
     check_strength(password, username=account.username)
     account.password_hash = hash_password(password)
     account.password_changed_at = utcnow()
+    _sign_out_everywhere(session, account, by=by, action=AuditAction.user_password)
+    return account
+
+
+def _sign_out_everywhere(
+    session: Session, account: Account, *, by: Who, action: AuditAction
+) -> None:
+    """End every session of the account, and audit the change that made it necessary."""
     login_sessions.revoke_all(session, account_id=account.id)
     record(
         session,
         by=by,
-        action=AuditAction.user_password,
+        action=action,
         unit_id=account.unit_id,
         target=f"account:{account.username}",
     )
-    return account
 
 
 def check_password(

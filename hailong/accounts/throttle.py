@@ -53,6 +53,8 @@ class ThrottlePolicy:
     # A ward office's PCs often share one public address: lock it only far later.
     address_failures: int = 50
     lock_seconds: int = 900
+    # Failures are "in a row" while no more than this passes since the first of them.
+    count_seconds: int = 3600
     # From the failure after `slowdown_after` on, the answer waits this long, doubling each
     # time up to 4 times as long.
     slowdown_seconds: float = 1.0
@@ -73,13 +75,13 @@ class LoginThrottle:
         self._limiter = FixedWindowRateLimiter(storage)
         self._fallback = FixedWindowRateLimiter(MemoryStorage())
         self._warned_at = 0.0
-        window = policy.lock_seconds
+        counted = policy.count_seconds
         self._failures = {
-            "account": RateLimitItemPerSecond(policy.account_failures, window, "login-failures"),
-            "address": RateLimitItemPerSecond(policy.address_failures, window, "login-failures"),
+            "account": RateLimitItemPerSecond(policy.account_failures, counted, "login-failures"),
+            "address": RateLimitItemPerSecond(policy.address_failures, counted, "login-failures"),
         }
         # One hit opens the lock's window: it lasts lock_seconds from the failure that set it.
-        self._lock = RateLimitItemPerSecond(1, window, "login-lock")
+        self._lock = RateLimitItemPerSecond(1, policy.lock_seconds, "login-lock")
 
     def locked_for(self, *, username: str, address: str) -> int:
         """Seconds until the account or the address may try again; 0 when it may now."""

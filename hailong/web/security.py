@@ -33,9 +33,14 @@ class RequestTooLarge(HailongError):
     message = N_("What was sent is too large. Please shorten your answer and try again.")
 
 
-class SecurityHeadersMiddleware:
+class HeadersMiddleware:
+    """Adds headers to every HTTP response (those a route set itself are left alone)."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+
+    def add(self, scope: Scope, headers: MutableHeaders) -> None:
+        raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -44,33 +49,25 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS:
-                    headers.setdefault(name, value)
-                if scope.get("scheme") == "https":
-                    headers.setdefault(*HSTS)
+                self.add(scope, MutableHeaders(scope=message))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
 
-class NoStoreMiddleware:
+class SecurityHeadersMiddleware(HeadersMiddleware):
+    def add(self, scope: Scope, headers: MutableHeaders) -> None:
+        for name, value in SECURITY_HEADERS:
+            headers.setdefault(name, value)
+        if scope.get("scheme") == "https":
+            headers.setdefault(*HSTS)
+
+
+class NoStoreMiddleware(HeadersMiddleware):
     """Answers meant for one signed-in caller are never kept by a browser or a proxy."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_no_store(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).setdefault("cache-control", "no-store")
-            await send(message)
-
-        await self.app(scope, receive, send_no_store)
+    def add(self, scope: Scope, headers: MutableHeaders) -> None:
+        headers.setdefault("cache-control", "no-store")
 
 
 class BodyLimitMiddleware:
