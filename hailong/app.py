@@ -46,7 +46,10 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         context.engine.dispose()
 
-    app = FastAPI(title="hailong", lifespan=lifespan, docs_url=None, redoc_url=None)
+    # The API describes itself at /api/v1/openapi.json; pages and forms need no description.
+    app = FastAPI(
+        title="hailong", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.state.context = context
     _include_routers(app, context)
 
@@ -63,13 +66,19 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def _include_routers(app: FastAPI, context: AppContext) -> None:
+    from hailong.api.app import PREFIX, create_api
+    from hailong.web.callers import Callers
     from hailong.web.citizen.routes import citizen_router
     from hailong.web.errors import install_error_handlers
+    from hailong.web.office.routes import office_router
     from qr.routes import qr_router
 
     install_error_handlers(app, context)
     app.include_router(qr_router(context))  # before the form: /q/{token}/qr.svg is not a page
     app.include_router(citizen_router(context))
+    callers = Callers(context)
+    app.include_router(office_router(context, callers))
+    app.mount(PREFIX, create_api(context, callers))
     app.state.telegram_username = context.settings.telegram_bot_username
     if context.settings.telegram_token is not None:
         # Telegram is on whenever a token is set; its router asks getMe for a missing username.

@@ -28,6 +28,10 @@ DOMAIN_SOURCES: dict[str, tuple[str, ...]] = {
         "hailong/counters/service.py",
         "hailong/periods/service.py",
         "hailong/responses/service.py",
+        # Accounts, the audit log and the API: their errors are shown on pages and in commands.
+        "hailong/accounts/**.py",
+        "hailong/audit/**.py",
+        "hailong/api/**.py",
     ),
     # Operators' commands: unit, procedure, period and counter administration, the demo.
     "admin": (
