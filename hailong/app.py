@@ -23,7 +23,10 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         context.engine.dispose()
 
-    app = FastAPI(title="hailong", lifespan=lifespan, docs_url=None, redoc_url=None)
+    # The API describes itself at /api/v1/openapi.json; pages and forms need no description.
+    app = FastAPI(
+        title="hailong", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.state.context = context
     _include_routers(app, context)
 
@@ -40,8 +43,11 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def _include_routers(app: FastAPI, context: AppContext) -> None:
+    from hailong.api.app import PREFIX, create_api
     from hailong.channels import channel_routers
+    from hailong.web.callers import Callers
     from hailong.web.errors import install_error_handlers
+    from hailong.web.office.routes import office_router
     from qr.routes import qr_router
 
     install_error_handlers(app, context)
@@ -51,3 +57,6 @@ def _include_routers(app: FastAPI, context: AppContext) -> None:
     # Each enabled channel brings its routes: the web form always, Telegram with its token.
     for router in channel_routers(context):
         app.include_router(router)
+    callers = Callers(context)
+    app.include_router(office_router(context, callers))
+    app.mount(PREFIX, create_api(context, callers))

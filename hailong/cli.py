@@ -18,6 +18,8 @@ def _root(ctx: typer.Context) -> None:
 def build_cli() -> typer.Typer:
     from bot.telegram import cli as telegram_cli
     from hailong import demo, migrate, serve
+    from hailong.accounts import cli as users_cli
+    from hailong.audit import cli as audit_cli
     from hailong.counters import cli as counters_cli
     from hailong.index import cli as index_cli
     from hailong.periods import cli as periods_cli
@@ -49,6 +51,8 @@ def build_cli() -> typer.Typer:
     index_cli.register(app)
     reports_cli.register(app)
     telegram_cli.register(app)
+    users_cli.register(app)
+    audit_cli.register(app)
     return app
 
 

@@ -40,6 +40,10 @@ DOMAIN_SOURCES: dict[str, tuple[str, ...]] = {
         "hailong/errors.py",
         "hailong/i18n.py",
         "hailong/settings.py",
+        # Accounts, the audit log and the API: their errors are shown on pages and in commands.
+        "hailong/accounts/**.py",
+        "hailong/audit/**.py",
+        "hailong/api/**.py",
     ),
     # Operators' commands: units, procedures, the command line itself, the demo.
     "admin": (

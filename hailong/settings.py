@@ -76,6 +76,15 @@ class Settings(BaseSettings):
     # Largest accepted request body for forms and webhooks.
     max_body_bytes: int = 64 * 1024
 
+    # Office sign-in: a session ends after this long unused, and after this long at all.
+    session_idle_minutes: int = Field(default=60, ge=1)
+    session_absolute_hours: int = Field(default=12, ge=1)
+    # Failed sign-ins in a row that lock an account (an address: five times as many), for
+    # how long, and the first wait before answering once they start to pile up.
+    login_lock_failures: int = Field(default=10, ge=1)
+    login_lock_seconds: int = Field(default=900, ge=1)
+    login_slowdown_seconds: float = Field(default=1.0, ge=0)
+
     telegram_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org"

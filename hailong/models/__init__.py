@@ -1,9 +1,13 @@
 """ORM models, one file per table."""
 
+from hailong.models.account import Account, Role
+from hailong.models.api_token import ApiToken
+from hailong.models.audit_entry import AuditEntry
 from hailong.models.base import Base
 from hailong.models.chat import ChatLanguage
 from hailong.models.counter import Counter, CounterToken
 from hailong.models.enums import Channel, ResponseStatus, ReviewState, TokenState, UnitLevel
+from hailong.models.login_session import LoginSession
 from hailong.models.period import Period, Quota
 from hailong.models.procedure import Procedure, procedure_unit
 from hailong.models.questionnaire import QuestionnaireVersion
@@ -12,13 +16,17 @@ from hailong.models.tally import Tally, UnitTally
 from hailong.models.unit import Unit
 
 __all__ = [
+    "Account",
     "Answer",
+    "ApiToken",
+    "AuditEntry",
     "Base",
     "Channel",
     "ChatLanguage",
     "Counter",
     "CounterToken",
     "InboundEvent",
+    "LoginSession",
     "Period",
     "Procedure",
     "QuestionnaireVersion",
@@ -26,6 +34,7 @@ __all__ = [
     "Response",
     "ResponseStatus",
     "ReviewState",
+    "Role",
     "Tally",
     "TokenState",
     "Unit",

@@ -25,8 +25,8 @@ def hailong(database_url: str) -> Hailong:
     env: dict[str, str | None] = {k: None for k in os.environ if k.startswith("HAILONG_")}
     env.update(HAILONG_DATABASE_URL=database_url, HAILONG_BASE_URL=BASE_URL)
 
-    def run(*args: str) -> Result:
-        return CliRunner().invoke(app, list(args), env=env)
+    def run(*args: str, input: str | None = None) -> Result:
+        return CliRunner().invoke(app, list(args), env=env, input=input)
 
     return run
 

@@ -280,7 +280,7 @@ class TestHeadersAndCookies:
         page = client.get(f"/q/{place.token}")
         assert "default-src 'self'" in page.headers["content-security-policy"]
         assert page.headers["x-content-type-options"] == "nosniff"
-        assert page.headers["referrer-policy"] == "no-referrer"
+        assert page.headers["referrer-policy"] == "same-origin"
 
     def test_cookies_are_http_only_and_same_site(self, client: TestClient, place: Place) -> None:
         first = client.post(

@@ -1,0 +1,127 @@
+"""Every API error is JSON: {"error": {"code": ..., "message": {"vi": ..., "en": ...}}}.
+
+The same polite messages as the pages, in both languages at once (a program cannot ask which
+one its user reads), with a stable code for programs to branch on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hailong.errors import BadInput, HailongError, NotFound
+from hailong.i18n import N_, Catalogs
+
+log = logging.getLogger(__name__)
+
+CODES = {
+    400: "bad_request",
+    401: "not_signed_in",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    410: "gone",
+    413: "too_large",
+    422: "invalid",
+    429: "too_many_requests",
+    500: "internal",
+}
+WRONG_METHOD = N_("This address does not take this method.")
+UNEXPECTED = N_("Something went wrong on our side. Please try again later.")
+
+
+class Message(BaseModel):
+    vi: str
+    en: str
+
+
+class Problem(BaseModel):
+    field: str
+    problem: str
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: Message
+    # For "invalid": which parameter and what is wrong with it.
+    problems: list[Problem] | None = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+# For the OpenAPI description of every operation.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": code} for status, code in CODES.items()
+}
+
+
+def error_response(
+    catalogs: Catalogs,
+    status_code: int,
+    message: str,
+    params: Mapping[str, Any],
+    *,
+    problems: list[Problem] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    detail = ErrorDetail(
+        code=CODES.get(status_code, "error"),
+        message=Message(
+            vi=_translated(catalogs, "vi", message, params),
+            en=_translated(catalogs, "en", message, params),
+        ),
+        problems=problems,
+    )
+    return JSONResponse(
+        ErrorBody(error=detail).model_dump(exclude_none=True),
+        status_code=status_code,
+        headers=dict(headers or {}),
+    )
+
+
+def _translated(catalogs: Catalogs, language: str, message: str, params: Mapping[str, Any]) -> str:
+    text = catalogs.gettext(language, message)
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
+def install_api_errors(api: FastAPI, catalogs: Catalogs) -> None:
+    async def on_hailong_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HailongError)
+        headers = {"www-authenticate": "Bearer"} if exc.status_code == 401 else None
+        return error_response(catalogs, exc.status_code, exc.message, exc.params, headers=headers)
+
+    async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        message = WRONG_METHOD if exc.status_code == 405 else NotFound.message
+        if exc.status_code not in (404, 405):
+            message = BadInput.message
+        return error_response(catalogs, exc.status_code, message, {}, headers=exc.headers)
+
+    async def on_invalid_request(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        problems = [
+            Problem(field=".".join(str(part) for part in error["loc"]), problem=error["type"])
+            for error in exc.errors()
+        ]
+        return error_response(catalogs, 422, BadInput.message, {}, problems=problems)
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s", request.url.path, exc_info=exc)
+        return error_response(catalogs, 500, UNEXPECTED, {})
+
+    api.add_exception_handler(HailongError, on_hailong_error)
+    api.add_exception_handler(StarletteHTTPException, on_http_error)
+    api.add_exception_handler(RequestValidationError, on_invalid_request)
+    api.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,324 @@
+"""The access matrix: every route of the app × every kind of caller, with the expected answer.
+
+Built from the app's own route table: a route that is not in MATRIX fails the test, so each
+new route must say here who may call it. Callers: each role signed in (session cookie) and
+through an API token, aimed at its own unit, a unit below it and a foreign unit; nobody; a
+disabled account (session and token); a revoked token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.routing import Mount, Route
+
+from hailong.accounts import service, tokens
+from hailong.app import create_app
+from hailong.audit.service import Who
+from hailong.models import Role, Unit
+from hailong.settings import Settings
+from tests.accounts.conftest import UNITS, Credentials, credentials_for, make_account
+from tests.factories import make_counter, make_period, make_procedure
+
+# Who each account is, and which unit is its own, below it, and foreign to it.
+TARGETS = {
+    "admin": ("quantri", "31", "11413", "00004"),
+    "official": ("sonoivu", "31", "11413", "00004"),
+    "ward_staff": ("motcua", "11413", "11413-TT", "11341"),
+    "enumerator": ("dieutra", "11413", "11413-TT", "11341"),
+}
+# The units each role may see (enumerators: their assignments, none yet).
+VISIBLE = {
+    "admin": {code for code, *_ in UNITS},
+    "official": {"31", "11413", "11341", "11413-TT"},
+    "ward_staff": {"11413"},
+    "enumerator": set(),
+}
+RELATIONS = ("own", "child", "foreign")
+
+
+@dataclass(frozen=True)
+class Caller:
+    role: str | None  # None: nobody signed in
+    relation: str  # own / child / foreign, or why the credential does not work
+    via: str  # session, token or none
+    valid: bool
+
+    @property
+    def name(self) -> str:
+        return f"{self.role or 'anonymous'}-{self.relation}-{self.via}"
+
+    @property
+    def target(self) -> str:
+        if self.role is None or self.relation not in RELATIONS:
+            return "11413"
+        return TARGETS[self.role][1 + RELATIONS.index(self.relation)]
+
+    @property
+    def signed_in_page(self) -> bool:
+        return self.valid and self.via == "session"
+
+
+NOBODY = Caller(None, "nobody", "none", False)
+CALLERS = [
+    *(
+        Caller(role, relation, via, True)
+        for role in TARGETS
+        for relation in RELATIONS
+        for via in ("session", "token")
+    ),
+    NOBODY,
+    Caller("official", "disabled", "session", False),
+    Caller("official", "disabled", "token", False),
+    Caller("official", "revoked", "token", False),
+]
+
+
+@dataclass
+class Place:
+    token: str
+    short_code: str
+
+
+@dataclass
+class Call:
+    """What a rule needs to make its request and judge the answer."""
+
+    caller: Caller
+    place: Place
+
+
+Expect = Callable[[Call, "Answer"], None]
+
+
+@dataclass
+class Answer:
+    status: int
+    text: str
+    json: object | None
+    location: str | None
+
+
+@dataclass(frozen=True)
+class Rule:
+    url: Callable[[Call], str]
+    expect: Expect
+    # Public routes answer the same whoever calls: the test compares with nobody's answer.
+    public: bool = False
+
+
+def public(url: Callable[[Call], str]) -> Rule:
+    return Rule(url=url, expect=lambda call, answer: None, public=True)
+
+
+def status(expected: Callable[[Caller], int]) -> Expect:
+    def check(call: Call, answer: Answer) -> None:
+        assert answer.status == expected(call.caller), answer.text[:300]
+
+    return check
+
+
+def signed_in_api(call: Call, answer: Answer) -> None:
+    assert answer.status == (200 if call.caller.valid else 401), answer.text[:300]
+    if not call.caller.valid:
+        assert answer.json == {"error": answer.json["error"]}  # type: ignore[index]
+
+
+def unit_of_scope(call: Call, answer: Answer) -> None:
+    caller = call.caller
+    if not caller.valid:
+        assert answer.status == 401
+        return
+    assert caller.role is not None
+    if call.caller.target in VISIBLE[caller.role]:
+        assert answer.status == 200
+        assert answer.json["code"] == call.caller.target  # type: ignore[index]
+    else:
+        assert answer.status == 404
+        # Nothing of the unit leaks: not its name, not its parent.
+        name = next(name for code, name, *_ in UNITS if code == call.caller.target)
+        assert name not in answer.text
+
+
+def units_of_scope(call: Call, answer: Answer) -> None:
+    caller = call.caller
+    if not caller.valid:
+        assert answer.status == 401
+        return
+    assert caller.role is not None
+    assert answer.status == 200
+    assert {item["code"] for item in answer.json["items"]} == VISIBLE[caller.role]  # type: ignore[index]
+
+
+def page_or_login(call: Call, answer: Answer) -> None:
+    if call.caller.signed_in_page:
+        assert answer.status == 200
+    else:
+        assert answer.status == 303
+        assert (answer.location or "").startswith("/office/login")
+
+
+def login_page(call: Call, answer: Answer) -> None:
+    # A signed-in browser is sent on to the office; everyone else sees the form.
+    assert answer.status == (303 if call.caller.signed_in_page else 200)
+
+
+def docs_page(call: Call, answer: Answer) -> None:
+    if call.caller.valid:
+        assert answer.status == 200
+    else:
+        assert answer.status == 303
+
+
+def without_csrf(call: Call, answer: Answer) -> None:
+    # A form posted without its token is refused, whoever posts it.
+    assert answer.status == 403
+
+
+MATRIX: dict[tuple[str, str], Rule] = {
+    # The citizen's side: public, with its own one-time ids and tokens.
+    ("GET", "/static/site.css"): public(lambda c: "/static/site.css"),
+    ("GET", "/healthz"): public(lambda c: "/healthz"),
+    ("GET", "/c/{code}"): public(lambda c: f"/c/{c.place.short_code}"),
+    ("GET", "/q/{token}"): public(lambda c: f"/q/{c.place.token}"),
+    ("GET", "/q/{token}/qr.png"): public(lambda c: f"/q/{c.place.token}/qr.png"),
+    ("GET", "/q/{token}/qr.svg"): public(lambda c: f"/q/{c.place.token}/qr.svg"),
+    ("POST", "/q/{token}/start"): public(lambda c: f"/q/{c.place.token}/start"),
+    ("GET", "/q/{token}/start"): public(lambda c: f"/q/{c.place.token}/start"),
+    ("GET", "/q/{token}/p/{section_key}"): public(lambda c: f"/q/{c.place.token}/p/A"),
+    ("POST", "/q/{token}/p/{section_key}"): public(lambda c: f"/q/{c.place.token}/p/A"),
+    ("GET", "/q/{token}/done"): public(lambda c: f"/q/{c.place.token}/done"),
+    # Telegram authenticates its deliveries with its own secret header.
+    ("POST", "/webhook/telegram"): public(lambda c: "/webhook/telegram"),
+    # The office.
+    ("GET", "/office/login"): Rule(lambda c: "/office/login", login_page),
+    ("POST", "/office/login"): Rule(lambda c: "/office/login", without_csrf),
+    ("POST", "/office/logout"): Rule(lambda c: "/office/logout", without_csrf),
+    ("GET", "/office/"): Rule(lambda c: "/office/", page_or_login),
+    # The API.
+    ("GET", "/api/v1/openapi.json"): public(lambda c: "/api/v1/openapi.json"),
+    ("GET", "/api/v1/docs"): Rule(lambda c: "/api/v1/docs", docs_page),
+    ("GET", "/api/v1/me"): Rule(lambda c: "/api/v1/me", signed_in_api),
+    ("GET", "/api/v1/units"): Rule(lambda c: "/api/v1/units", units_of_scope),
+    ("GET", "/api/v1/units/{code}"): Rule(
+        lambda c: f"/api/v1/units/{c.caller.target}", unit_of_scope
+    ),
+}
+
+
+def route_table(app: FastAPI) -> set[tuple[str, str]]:
+    """Every (method, path) the app answers, mounted apps included (HEAD mirrors GET)."""
+    found: set[tuple[str, str]] = set()
+
+    def walk(routes: list[object], prefix: str) -> None:
+        for route in routes:
+            if isinstance(route, Mount):
+                walk(list(route.routes), prefix + route.path)
+            elif hasattr(route, "original_router"):
+                # FastAPI 0.16x keeps an included router as one entry of the route table.
+                walk(list(route.original_router.routes), prefix + route.include_context.prefix)
+            elif isinstance(route, APIRoute | Route):
+                found.update((m, prefix + route.path) for m in (route.methods or set()) - {"HEAD"})
+            else:  # a websocket or anything new: it must be added here and to the matrix
+                found.add(("?", prefix + str(getattr(route, "path", route))))
+
+    walk(list(app.routes), "")
+    return found
+
+
+@pytest.fixture
+def matrix_settings(settings: Settings) -> Settings:
+    # Telegram on (its route exists only then), pointed at a port where nothing listens.
+    return settings.model_copy(
+        update={
+            "telegram_token": SecretStr("123456:TEST"),
+            "telegram_bot_username": "hailong_test_bot",
+            "telegram_api_base": "http://127.0.0.1:9",
+        }
+    )
+
+
+@pytest.fixture
+def app(matrix_settings: Settings) -> FastAPI:
+    return create_app(matrix_settings)
+
+
+@pytest.fixture
+def place(sessions: sessionmaker[Session], country: dict[str, int]) -> Place:
+    with sessions.begin() as session:
+        ward = session.get_one(Unit, country["11413"])
+        _counter, token = make_counter(session, ward)
+        make_period(session)
+        make_procedure(session)
+        make_account(session, "sonoivu2", Role.official, "31")
+        return Place(token=token.token, short_code=token.short_code)
+
+
+@pytest.fixture
+def credentials(sessions: sessionmaker[Session], place: Place) -> Iterator[dict[str, Credentials]]:
+    made = {role: credentials_for(sessions, username) for role, (username, *_) in TARGETS.items()}
+    # A second official: disabled after signing in, and one whose token is then revoked.
+    made["disabled"] = credentials_for(sessions, "sonoivu2")
+    made["revoked"] = credentials_for(sessions, "sonoivu")
+    with sessions.begin() as session:
+        service.disable_account(session, username="sonoivu2", by=Who.console())
+        tokens.revoke_token(session, prefix=made["revoked"].token_prefix, by=Who.console())
+    yield made
+
+
+def request(
+    client: TestClient, method: str, url: str, caller: Caller, made: dict[str, Credentials]
+) -> Answer:
+    client.cookies.clear()
+    headers = {}
+    if caller.role is not None:
+        key = caller.relation if caller.relation in ("disabled", "revoked") else caller.role
+        if caller.via == "session":
+            client.cookies.set("hl_office", made[key].session_cookie)
+        else:
+            headers["authorization"] = f"Bearer {made[key].token}"
+    response = client.request(method, url, headers=headers, follow_redirects=False)
+    is_json = response.headers.get("content-type", "").startswith("application/json")
+    return Answer(
+        status=response.status_code,
+        text=response.text,
+        json=response.json() if is_json else None,
+        location=response.headers.get("location"),
+    )
+
+
+class TestAccessMatrix:
+    def test_every_route_of_the_app_is_in_the_matrix(self, app: FastAPI) -> None:
+        routes = route_table(app)
+        assert routes - set(MATRIX) == set(), "add these routes to MATRIX"
+        assert set(MATRIX) - routes == set(), "these routes no longer exist"
+
+    def test_every_caller_gets_the_expected_answer_on_every_route(
+        self, app: FastAPI, place: Place, credentials: dict[str, Credentials]
+    ) -> None:
+        checked = 0
+        with TestClient(app) as client:
+            for (method, _path), rule in MATRIX.items():
+                url = rule.url(Call(NOBODY, place))
+                baseline = request(client, method, url, NOBODY, credentials)
+                for caller in CALLERS:
+                    call = Call(caller, place)
+                    answer = request(client, method, rule.url(call), caller, credentials)
+                    where = f"{method} {rule.url(call)} as {caller.name}"
+                    if rule.public:
+                        assert answer.status == baseline.status, where
+                        assert answer.status not in (401, 403) or method == "POST", where
+                    else:
+                        try:
+                            rule.expect(call, answer)
+                        except AssertionError as error:
+                            raise AssertionError(f"{where}: {error}") from None
+                    checked += 1
+        assert checked == len(MATRIX) * len(CALLERS)
