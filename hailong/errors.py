@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hailong.i18n import N_, Catalogs, domain_of
+from hailong.i18n import N_, catalogs_for, domain_of
 
 
 class HailongError(Exception):
@@ -25,9 +25,13 @@ class HailongError(Exception):
         owner = next(kind for kind in type(self).__mro__ if "message" in vars(kind))
         return domain_of(owner.__module__)
 
+    def text(self, language: str) -> str:
+        """The message in one language, its parameters filled in."""
+        return catalogs_for(self.domain).gettext(language, self.message).format(**self.params)
+
     def both(self) -> str:
         """Vietnamese, then English, for an operator's console or a file."""
-        return Catalogs(self.domain).both(self.message, **self.params)
+        return catalogs_for(self.domain).both(self.message, **self.params)
 
 
 class NotFound(HailongError):

@@ -157,6 +157,13 @@ class Catalogs:
         return vi if vi == en else f"{vi} / {en}"
 
 
+@functools.cache
+def catalogs_for(domain: str) -> Catalogs:
+    """One compiled Catalogs per domain for the whole process, made when first asked for:
+    for the edges that show errors from every package (the web pages, the API, commands)."""
+    return Catalogs(domain)
+
+
 def pick_language(requested: str | None) -> str:
     if requested:
         code = requested.strip().lower().replace("_", "-").split("-")[0]

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from hailong.errors import BadInput, HailongError
-from hailong.i18n import N_, Catalogs
+from hailong.i18n import N_, Catalogs, catalogs_for
 from hailong.web.rendering import Renderer, format_date, other_language, request_language
 from hailong.web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 
@@ -45,14 +45,10 @@ def install_error_handlers(app: FastAPI, context: AppContext) -> None:
     # Slow 3G: pages are small, and smaller still compressed.
     app.add_middleware(GZipMiddleware, minimum_size=500)
 
-    # An error is worded in its own module's domain (see hailong/i18n.py).
-    by_domain = {context.catalogs.domain: context.catalogs}
-
     async def on_hailong_error(request: Request, exc: Exception) -> HTMLResponse:
         assert isinstance(exc, HailongError)
-        if exc.domain not in by_domain:
-            by_domain[exc.domain] = Catalogs(exc.domain)
-        words = by_domain[exc.domain]
+        # An error is worded in its own module's domain (see hailong/i18n.py).
+        words = catalogs_for(exc.domain)
         return error_page(renderer, request, exc.status_code, exc.message, exc.params, words)
 
     async def on_http_error(request: Request, exc: Exception) -> HTMLResponse:
