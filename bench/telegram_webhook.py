@@ -45,10 +45,10 @@ from scratch import create_database, drop_database  # noqa: E402  (bench/scratch
 
 from bot.telegram.factory import WEBHOOK_PATH  # noqa: E402
 from hailong import migrate  # noqa: E402
+from hailong.counters.tokens import start_payload  # noqa: E402
 from hailong.db import make_engine, make_sessionmaker  # noqa: E402
 from hailong.models import Answer, InboundEvent, Response  # noqa: E402
 from hailong.models.base import utcnow  # noqa: E402
-from qr.tokens import start_payload  # noqa: E402
 from tests.factories import make_counter, make_period, make_procedure, make_unit  # noqa: E402
 from tests.fakes.telegram_api import ChatMessage, FakeTelegramAPI  # noqa: E402
 from tests.infra.processes import clean_environment, free_port  # noqa: E402

@@ -4,36 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import text
 
-from hailong.db import make_engine, make_sessionmaker
-from hailong.i18n import Catalogs
+from hailong.context import AppContext, build_context
 from hailong.settings import Settings
-
-
-@dataclass
-class AppContext:
-    """What every route needs, built once per app (never at import time)."""
-
-    settings: Settings
-    engine: Engine
-    sessions: sessionmaker[Session]
-    catalogs: Catalogs
-
-
-def build_context(settings: Settings) -> AppContext:
-    engine = make_engine(settings.database_url)
-    return AppContext(
-        settings=settings,
-        engine=engine,
-        sessions=make_sessionmaker(engine),
-        catalogs=Catalogs("messages"),
-    )
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -67,21 +44,19 @@ def create_app(settings: Settings) -> FastAPI:
 
 def _include_routers(app: FastAPI, context: AppContext) -> None:
     from hailong.api.app import PREFIX, create_api
+    from hailong.channels import channel_routers
     from hailong.web.callers import Callers
-    from hailong.web.citizen.routes import citizen_router
     from hailong.web.errors import install_error_handlers
     from hailong.web.office.routes import office_router
     from qr.routes import qr_router
 
     install_error_handlers(app, context)
     app.include_router(qr_router(context))  # before the form: /q/{token}/qr.svg is not a page
-    app.include_router(citizen_router(context))
+    # Telegram's routes ask getMe at startup when the settings do not name the bot.
+    app.state.telegram_username = context.settings.telegram_bot_username
+    # Each enabled channel brings its routes: the web form always, Telegram with its token.
+    for router in channel_routers(context):
+        app.include_router(router)
     callers = Callers(context)
     app.include_router(office_router(context, callers))
     app.mount(PREFIX, create_api(context, callers))
-    app.state.telegram_username = context.settings.telegram_bot_username
-    if context.settings.telegram_token is not None:
-        # Telegram is on whenever a token is set; its router asks getMe for a missing username.
-        from webhook.telegram import telegram_router
-
-        app.include_router(telegram_router(context))

@@ -19,13 +19,11 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from hailong.db import is_postgresql
+
 # (column name, PostgreSQL type of its values, as psycopg's binary COPY names it: int4, int8,
 # text, timestamptz). Table and column names are always ours, never user input.
 ColumnType = tuple[str, str]
-
-
-def is_postgresql(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 # SQLSTATE of "permission denied".

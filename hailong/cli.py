@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import typer
-from sqlalchemy.exc import DBAPIError, OperationalError
 
-from hailong.cli_support import CliContext
-from hailong.i18n import N_, Catalogs
-from hailong.settings import Settings
-
-NOT_MIGRATED = N_(
-    "The database has no tables yet, or they are from an older version: "
-    "run `hailong db upgrade` first."
-)
-UNREACHABLE = N_(
-    "The database could not be reached, or stopped answering ({kind}); nothing was saved. "
-    "Check HAILONG_DATABASE_URL and that the database is running."
-)
-# SQLSTATE of "undefined table" on PostgreSQL.
-UNDEFINED_TABLE = "42P01"
+from hailong.cli_support import CliContext, Commands
+from hailong.settings import load_settings
 
 
 def _root(ctx: typer.Context) -> None:
     """hailong: SIPAS citizen satisfaction surveys for one-stop counters."""
     # One settings object per run, read from HAILONG_* variables; every subcommand uses it.
     if not isinstance(ctx.obj, CliContext):
-        ctx.obj = CliContext(settings=Settings())
+        ctx.obj = CliContext(settings=load_settings())
 
 
 def build_cli() -> typer.Typer:
@@ -44,7 +31,7 @@ def build_cli() -> typer.Typer:
     from hailong.units import cli as units_cli
     from qr import cli as qr_cli
 
-    app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
+    app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, cls=Commands)
     app.callback()(_root)
     import_app = typer.Typer(no_args_is_help=True, help="Load data from files.")
     app.add_typer(import_app, name="import")
@@ -56,8 +43,8 @@ def build_cli() -> typer.Typer:
     periods_cli.register(app)
     procedures_cli.register(app)
     questionnaires_cli.register(app)
-    counters_app = counters_cli.register(app)
-    qr_cli.register(app, counters_app)
+    counters_cli.register(app)
+    qr_cli.register(app)
     responses_cli.register(app, import_app)
     responses_cli.register_review(app)
     tallies_cli.register(app)
@@ -69,24 +56,5 @@ def build_cli() -> typer.Typer:
     return app
 
 
-def database_trouble(error: DBAPIError) -> str | None:
-    """What an operator should read when the database lacks its tables or is down (never the
-    URL: it may hold a password); None for any other error, whose traceback is wanted."""
-    catalogs = Catalogs("admin")
-    original = error.orig
-    if getattr(original, "sqlstate", None) == UNDEFINED_TABLE or "no such table" in str(original):
-        return catalogs.both(NOT_MIGRATED)
-    if isinstance(error, OperationalError):
-        return catalogs.both(UNREACHABLE, kind=type(original).__name__)
-    return None
-
-
 def main() -> None:
-    try:
-        build_cli()()
-    except DBAPIError as error:
-        message = database_trouble(error)
-        if message is None:
-            raise
-        typer.echo(message, err=True)
-        raise SystemExit(1) from None
+    build_cli()()

@@ -20,8 +20,19 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from hailong.errors import BadInput, HailongError
+from hailong.i18n import N_
+
 # Wide enough that survey URLs are not folded when the output is piped into a file.
 PIPED_WIDTH = 240
+
+
+class WrongFileType(BadInput):
+    message = N_("The file name must end in {suffixes}.")
+
+
+class CannotWrite(HailongError):
+    message = N_("Could not write {path}: {reason}")
 
 
 class OutputFormat(StrEnum):
@@ -138,3 +149,23 @@ def atomic_file(path: Path) -> Iterator[BinaryIO]:
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+def file_type(path: Path, allowed: tuple[str, ...]) -> str:
+    """The kind of file asked for, by its name's suffix (".csv", ".pdf"...), lower case."""
+    suffix = path.suffix.lower()
+    if suffix not in allowed:
+        raise WrongFileType(suffixes=" / ".join(allowed))
+    return suffix
+
+
+@contextmanager
+def output_file(path: Path) -> Iterator[BinaryIO]:
+    """`atomic_file`, with a polite error when the file cannot be written (no such folder, no
+    permission, a full disk)."""
+    try:
+        with atomic_file(path) as out:
+            yield out
+    except OSError as error:
+        # strerror is the system's own words ("No such file or directory"), English only.
+        raise CannotWrite(path=path, reason=error.strerror or error) from None

@@ -6,14 +6,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, sessionmaker
 
 from hailong.models.packing import add_stored
 
+POSTGRESQL = "postgresql"
+
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
+
+
+def is_postgresql(where: Session | Connection | Engine | Dialect) -> bool:
+    """The one place that asks which of our two databases is in use (the other is SQLite):
+    bulk loads, locks and aggregates take PostgreSQL's faster path when it is."""
+    if isinstance(where, Session):
+        where = where.get_bind()
+    dialect = where if isinstance(where, Dialect) else where.dialect
+    return dialect.name == POSTGRESQL
 
 
 def normalise_url(url: str) -> str:
@@ -79,7 +91,7 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 def dialect_insert(session: Session, table: Any) -> Any:
     """INSERT with ON CONFLICT support for whichever of our two databases is in use."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         return pg_insert(table)

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hailong import demo_data, migrate
-from hailong.cli_support import cli_context
+from hailong.cli_support import cli_context, say_where_the_database_is
 from hailong.counters.service import add_counter, survey_url
 from hailong.db import make_engine, make_sessionmaker, normalise_url, unit_of_work
 from hailong.i18n import N_, Catalogs
@@ -36,8 +36,7 @@ from hailong.models import (
     Unit,
     UnitLevel,
 )
-from hailong.periods.cli import add_period
-from hailong.periods.service import today_in_vietnam
+from hailong.periods.service import add_period, today_in_vietnam
 from hailong.settings import Environment, Settings
 from hailong.units.importing import UnitRow, store_units
 from hailong.units.official import commune_code, province_code, province_name
@@ -272,6 +271,7 @@ def seed_demo_command(ctx: typer.Context) -> None:
     """Migrate the database and fill it with demo data, if it is empty."""
     settings = cli_context(ctx).settings
     catalogs = Catalogs("admin")
+    say_where_the_database_is(settings)
     migrate.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
@@ -292,6 +292,7 @@ def demo_command(
 
     catalogs = Catalogs("admin")
     settings = demo_settings(cli_context(ctx).settings, host=host, port=port)
+    say_where_the_database_is(settings)
     print_counter(catalogs, prepare(settings, catalogs))
     typer.echo(catalogs.both(SERVING, host=host, port=port))
     uvicorn.run(create_app(settings), host=host, port=port)

@@ -4,42 +4,56 @@ Each domain has one .po file per language under hailong/locales/<lang>/LC_MESSAG
 the source files listed in DOMAIN_SOURCES (paths relative to the repository root; the catalog
 check extracts from exactly these). The .po files are the source of truth; they are compiled
 in memory when an entry point starts, so no build step can be forgotten.
+
+A domain owns whole packages (a directory and everything below it) and, at the top of
+`hailong/`, single modules: moving a function between the modules of one package never moves
+its strings to another domain. An error is translated in the domain of the module that words
+it (`HailongError.domain`), wherever it is raised and shown. And tests turn on
+`Catalogs.strict`, so a msgid looked up in a domain that does not hold it fails loudly instead
+of showing English to a Vietnamese reader.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 from importlib import resources
 from pathlib import Path
+from typing import ClassVar
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+from babel.util import pathmatch
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
 DOMAIN_SOURCES: dict[str, tuple[str, ...]] = {
-    # The citizen web form and the core services' polite errors.
+    # The citizen web form, and the core concepts a citizen meets: counters, periods, the
+    # public address of links, the polite errors of every layer.
     "messages": (
         "hailong/web/**.py",
         "hailong/templates/**.html",
+        "hailong/counters/**.py",
+        "hailong/periods/**.py",
+        "hailong/channels.py",
         "hailong/errors.py",
         "hailong/i18n.py",
-        "hailong/counters/service.py",
-        "hailong/periods/service.py",
-        "hailong/responses/service.py",
+        "hailong/settings.py",
         # Accounts, the audit log and the API: their errors are shown on pages and in commands.
         "hailong/accounts/**.py",
         "hailong/audit/**.py",
         "hailong/api/**.py",
     ),
-    # Operators' commands: unit, procedure, period and counter administration, the demo.
+    # Operators' commands: units, procedures, the command line itself, the demo.
     "admin": (
         "hailong/units/**.py",
         "hailong/procedures/**.py",
         "hailong/cli.py",
-        "hailong/periods/cli.py",
-        "hailong/counters/cli.py",
+        "hailong/cli_support.py",
+        "hailong/cli_output.py",
+        "hailong/migrate.py",
+        "hailong/serve.py",
         "hailong/demo.py",
         "hailong/demo_data.py",
     ),
@@ -49,18 +63,19 @@ DOMAIN_SOURCES: dict[str, tuple[str, ...]] = {
     "questionnaires": ("hailong/questionnaires/**.py",),
     # Chats: Telegram now, Zalo later.
     "bot": ("bot/**.py", "webhook/**.py"),
-    # The index, tallies, downloads, reports and the import of paper forms.
+    # The index, tallies, downloads, reports, and responses: paper forms in, review, export.
     "reports": (
         "hailong/index/**.py",
         "hailong/tallies/**.py",
         "hailong/reports/**.py",
-        "hailong/responses/exporting.py",
-        "hailong/responses/importing.py",
-        "hailong/responses/checking.py",
-        "hailong/responses/cli.py",
+        "hailong/responses/**.py",
     ),
 }
 DOMAINS = tuple(DOMAIN_SOURCES)
+
+
+class MissingMessage(LookupError):
+    """A msgid looked up in a domain whose catalog does not hold it (raised in strict mode)."""
 
 
 def N_(message: str) -> str:
@@ -74,6 +89,31 @@ def locales_dir() -> Path:
 
 def po_path(language: str, domain: str = "messages") -> Path:
     return locales_dir() / language / "LC_MESSAGES" / f"{domain}.po"
+
+
+@functools.cache
+def domain_of(module: str) -> str:
+    """The domain that owns a module ("hailong.periods.service" -> "messages")."""
+    parts = module.split(".")
+    candidates = ("/".join(parts) + ".py", "/".join(parts) + "/__init__.py")
+    for domain, patterns in DOMAIN_SOURCES.items():
+        if any(pathmatch(p, c) for p in patterns for c in candidates):
+            return domain
+    raise LookupError(f"no translation domain owns {module}; add it to DOMAIN_SOURCES")
+
+
+class _Refusal(NullTranslations):
+    """The last fallback of a strict catalog: a msgid it does not hold is an error."""
+
+    def __init__(self, domain: str, language: str) -> None:
+        super().__init__()
+        self.where = f"the {domain!r} catalog ({language})"
+
+    def gettext(self, message: str) -> str:
+        raise MissingMessage(f"{message!r} is not in {self.where}")
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        raise MissingMessage(f"{msgid1!r} is not in {self.where}")
 
 
 def _compile(path: Path, language: str) -> NullTranslations:
@@ -90,9 +130,19 @@ def _compile(path: Path, language: str) -> NullTranslations:
 class Catalogs:
     """Compiled translations for every language of one domain."""
 
+    # Tests set this: then a msgid missing from the domain raises MissingMessage instead of
+    # passing through in English. Read when a Catalogs is made.
+    strict: ClassVar[bool] = False
+
     def __init__(self, domain: str = "messages") -> None:
         self.domain = domain
-        self._by_language = {lang: _compile(po_path(lang, domain), lang) for lang in LANGUAGES}
+        self._by_language = {lang: self._load(lang) for lang in LANGUAGES}
+
+    def _load(self, language: str) -> NullTranslations:
+        translations = _compile(po_path(language, self.domain), language)
+        if self.strict:
+            translations.add_fallback(_Refusal(self.domain, language))
+        return translations
 
     def get(self, language: str | None) -> NullTranslations:
         return self._by_language[pick_language(language)]
@@ -105,6 +155,13 @@ class Catalogs:
         vi = self.gettext("vi", message).format(**params)
         en = self.gettext("en", message).format(**params)
         return vi if vi == en else f"{vi} / {en}"
+
+
+@functools.cache
+def catalogs_for(domain: str) -> Catalogs:
+    """One compiled Catalogs per domain for the whole process, made when first asked for:
+    for the edges that show errors from every package (the web pages, the API, commands)."""
+    return Catalogs(domain)
 
 
 def pick_language(requested: str | None) -> str:

@@ -15,8 +15,11 @@ from sqlalchemy import Connection
 if TYPE_CHECKING:
     from alembic.config import Config
 
-from hailong.cli_support import cli_context
+from hailong.cli_support import cli_context, database_location
 from hailong.db import normalise_url
+from hailong.i18n import N_, Catalogs
+
+UP_TO_DATE = N_("Database {where} is up to date.")
 
 
 def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:
@@ -52,17 +55,18 @@ def register(app: typer.Typer) -> None:
     @db_app.command("upgrade")
     def upgrade_command(ctx: typer.Context, revision: str = "head") -> None:
         """Apply migrations up to REVISION (default: the newest)."""
-        upgrade(cli_context(ctx).settings.database_url, revision)
-        typer.echo("Database is up to date.")
+        url = cli_context(ctx).settings.database_url
+        upgrade(url, revision)
+        typer.echo(Catalogs("admin").both(UP_TO_DATE, where=database_location(url)))
 
     @db_app.command("downgrade")
     def downgrade_command(ctx: typer.Context, revision: str) -> None:
         """Undo migrations down to REVISION."""
-        downgrade(cli_context(ctx).settings.database_url, revision)
+        downgrade(cli_context(ctx).existing_database(), revision)
 
     @db_app.command("current")
     def current_command(ctx: typer.Context) -> None:
         """Show the database's revision."""
         from alembic import command
 
-        command.current(alembic_config(cli_context(ctx).settings.database_url))
+        command.current(alembic_config(cli_context(ctx).existing_database()))

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import typer
 
-from hailong.cli_support import cli_context, fail
+from hailong.cli_support import cli_context, say_where_the_database_is
+from hailong.settings import NoSecret
 
 APP_FACTORY = "hailong.asgi:app_factory"
 
@@ -32,11 +33,15 @@ def register(app: typer.Typer) -> None:
 
         from hailong.app import create_app
 
-        settings = cli_context(ctx).settings
+        context = cli_context(ctx)
+        settings = context.settings
         if settings.secret_key is None or not settings.secret_key.get_secret_value():
             # Cookies and chat-id hashes are keyed by the secret; a random one per process
             # would break every cookie between workers and across restarts.
-            raise fail("HAILONG_SECRET_KEY is not set: refusing to serve without a secret.")
+            raise NoSecret()
+        # A missing SQLite file is refused rather than created empty by the first request.
+        context.existing_database()
+        say_where_the_database_is(settings)
         # Build the app once here so a broken configuration stops the command at once,
         # instead of uvicorn's supervisor restarting workers that die on start.
         create_app(settings).state.context.engine.dispose()

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hailong.errors import HailongError
+from hailong.i18n import N_
+
+ENV_PREFIX = "HAILONG_"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 class Environment(StrEnum):
@@ -20,8 +28,40 @@ def default_database_url() -> str:
     return f"sqlite:///{Path.cwd() / 'hailong.db'}"
 
 
+class ProductionWithoutSecret(ValueError):
+    pass
+
+
+class NoSecretInProduction(HailongError):
+    message = N_(
+        "HAILONG_ENVIRONMENT is production and HAILONG_SECRET_KEY is not set: set it to a long "
+        "random value (e.g. the output of `openssl rand -hex 32`) and keep it stable."
+    )
+
+
+class NoSecret(HailongError):
+    message = N_(
+        "HAILONG_SECRET_KEY is not set: refusing to serve without a secret (cookies and chat "
+        "ids are keyed by it). Set it to a long random value, the same for every process."
+    )
+
+
+class BadSetting(HailongError):
+    message = N_("The setting {name} is not valid ({reason}); correct it in the environment.")
+
+
+class NoPublicAddress(HailongError):
+    # The service is up but cannot say where it is: not the visitor's fault.
+    status_code = 503
+    message = N_(
+        "HAILONG_BASE_URL is {url}, which only this computer can open: set HAILONG_BASE_URL to "
+        "the service's public address (e.g. https://khaosat.example.gov.vn) before printing or "
+        "sending its links."
+    )
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="HAILONG_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     environment: Environment = Environment.development
     database_url: str = Field(default_factory=default_database_url)
@@ -29,7 +69,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     redis_prefix: str = "hailong:"
     secret_key: SecretStr | None = None
-    base_url: str = "http://127.0.0.1:8000"
+    base_url: str = DEFAULT_BASE_URL
     default_language: str = "vi"
     # How long a browser may come back to an unfinished web form (signed cookie lifetime).
     resume_hours: int = 24
@@ -53,15 +93,52 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _production_needs_secret(self) -> Settings:
         if self.environment is Environment.production and not self.secret_key:
-            raise ValueError("HAILONG_SECRET_KEY must be set in production")
+            raise ProductionWithoutSecret("HAILONG_SECRET_KEY must be set in production")
         return self
 
     @property
     def public_base_url(self) -> str:
         return self.base_url.rstrip("/")
 
+    def link_base(self, *, pages: int = 1) -> str:
+        """The public address for links that leave this computer: QR codes, posters, links
+        printed or sent. A loopback address (the default) would lead every phone nowhere, so
+        it is refused in production, and for anything more than a single test page."""
+        if _loopback(self.public_base_url) and (
+            self.environment is Environment.production or pages > 1
+        ):
+            raise NoPublicAddress(url=self.public_base_url)
+        return self.public_base_url
+
     def secret(self) -> str:
         """The signing secret; entry points make sure one is set before serving."""
         if self.secret_key is None:
             raise RuntimeError("HAILONG_SECRET_KEY is not set")
         return self.secret_key.get_secret_value()
+
+
+def _loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def load_settings() -> Settings:
+    """The settings from the environment, or one polite error that names the variable."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise _polite(error) from None
+
+
+def _polite(error: ValidationError) -> HailongError:
+    first = error.errors()[0]
+    if isinstance(first.get("ctx", {}).get("error"), ProductionWithoutSecret):
+        return NoSecretInProduction()
+    field = ".".join(str(part) for part in first["loc"])
+    return BadSetting(name=f"{ENV_PREFIX}{field.upper()}", reason=first["msg"])

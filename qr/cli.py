@@ -1,4 +1,4 @@
-"""`hailong counters rotate|revoke`, `hailong qr` and `hailong posters`."""
+"""`hailong qr` and `hailong posters`."""
 
 from __future__ import annotations
 
@@ -6,66 +6,33 @@ from pathlib import Path
 
 import typer
 
-from hailong.cli_output import atomic_file, progress_bar
+from hailong.channels import accounts, unnamed_chats
+from hailong.cli_output import output_file, progress_bar
 from hailong.cli_support import cli_context, fail
-from hailong.errors import HailongError
+from hailong.counters.service import printable_counter, survey_url
 from hailong.i18n import N_, Catalogs
 from hailong.periods.service import today_in_vietnam
+from hailong.settings import Settings
+from hailong.units.service import unit_by_code
 from qr import service
-from qr.content import PosterFrame, PosterSize, PosterText, configured_channels
+from qr.content import ChannelNote, PosterFrame, PosterSize, PosterText, configured_channels
 from qr.images import image_bytes
 
-ROTATED = N_(
-    "New QR code for {counter} ({unit}): {url} (short code {short_code}). "
-    "Print the new poster; the old one now says that it was replaced."
-)
-REVOKED = N_("{counter} ({unit}) is revoked: its QR code and short code no longer work.")
 WROTE_IMAGE = N_("Wrote the QR code of {counter} ({unit}) to {path}.")
 WROTE_POSTERS = N_("Wrote {count} posters to {path}.")
 RENDERING = N_("Rendering posters")
 IMAGE_SUFFIX = N_("The file name must end in .png or .svg.")
-CANNOT_WRITE = N_("Could not write {path}: {reason}")
+UNNAMED_CHAT = N_(
+    "The {channel} channel is on, but the name of its account is unknown, so the posters leave "
+    "it out. For Telegram, set HAILONG_TELEGRAM_BOT_USERNAME (or let the bot answer getMe)."
+)
 
 COUNTER_OPTION = typer.Option(..., "--counter", help="The counter's id.")
 
 
-def register(app: typer.Typer, counters_app: typer.Typer) -> None:
-    counters_app.command("rotate")(rotate_command)
-    counters_app.command("revoke")(revoke_command)
+def register(app: typer.Typer) -> None:
     app.command("qr")(qr_command)
     app.command("posters")(posters_command)
-
-
-def rotate_command(ctx: typer.Context, counter_id: int = COUNTER_OPTION) -> None:
-    """Give a counter a new QR code and short code (the old poster then says "replaced")."""
-    cli = cli_context(ctx)
-    catalogs = Catalogs("qr")
-    try:
-        with cli.transaction() as session:
-            live = service.rotate_counter(session, counter_id)
-            message = catalogs.both(
-                ROTATED,
-                counter=live.counter.name,
-                unit=live.unit.name,
-                url=live.url(cli.settings.public_base_url),
-                short_code=live.token.short_code,
-            )
-    except HailongError as error:
-        raise fail(catalogs.both(error.message, **error.params)) from None
-    typer.echo(message)
-
-
-def revoke_command(ctx: typer.Context, counter_id: int = COUNTER_OPTION) -> None:
-    """Take a counter out of service: its QR code and short code stop working."""
-    cli = cli_context(ctx)
-    catalogs = Catalogs("qr")
-    try:
-        with cli.transaction() as session:
-            live = service.revoke_counter(session, counter_id)
-            message = catalogs.both(REVOKED, counter=live.counter.name, unit=live.unit.name)
-    except HailongError as error:
-        raise fail(catalogs.both(error.message, **error.params)) from None
-    typer.echo(message)
 
 
 def qr_command(
@@ -78,17 +45,12 @@ def qr_command(
     catalogs = Catalogs("qr")
     if output.suffix.lower() not in (".png", ".svg"):
         raise fail(catalogs.both(IMAGE_SUFFIX), code=2)
-    try:
-        with cli.transaction() as session:
-            live = service.printable_counter(session, counter_id)
-    except HailongError as error:
-        raise fail(catalogs.both(error.message, **error.params)) from None
-    try:
-        _write_atomically(
-            output, image_bytes(live.url(cli.settings.public_base_url), output.suffix)
-        )
-    except OSError as error:
-        raise fail(_cannot_write(catalogs, output, error)) from None
+    base_url = cli.settings.link_base()
+    with cli.transaction() as session:
+        live = printable_counter(session, counter_id)
+    image = image_bytes(survey_url(base_url, live.token.token), output.suffix)
+    with output_file(output) as out:
+        out.write(image)
     typer.echo(
         catalogs.both(WROTE_IMAGE, counter=live.counter.name, unit=live.unit.name, path=output)
     )
@@ -106,42 +68,34 @@ def posters_command(
     """One poster per active counter of a unit's subtree, in one PDF (one page each)."""
     cli = cli_context(ctx)
     catalogs = Catalogs("qr")
-    try:
-        with cli.transaction() as session:
-            unit = service.unit_by_code(session, unit_code)
-            total = service.count_unit_posters(session, unit)
-            period = service.period_for_posters(session, today=today_in_vietnam(), code=period_code)
-        if total == 0:
-            raise service.NothingToPrint(code=unit_code)
-    except HailongError as error:
-        raise fail(catalogs.both(error.message, **error.params)) from None
+    with cli.transaction() as session:
+        plan = service.poster_plan(session, unit_by_code(session, unit_code))
+        period = service.period_for_posters(session, today=today_in_vietnam(), code=period_code)
+    if plan.total == 0:
+        raise service.NothingToPrint(code=unit_code)
+    # One poster is a test page; a batch is for the walls, and must lead phones somewhere.
+    base_url = cli.settings.link_base(pages=plan.total)
     frame = PosterFrame(
         size=size,
-        channels=configured_channels(cli.settings),
+        channels=_channel_notes(cli.settings, catalogs),
         period=period,
         text=PosterText(catalogs),
     )
-    posters = service.unit_posters(
-        cli.transaction, unit_code, base_url=cli.settings.public_base_url
-    )
+    posters = service.unit_posters(cli.transaction, unit_code, base_url=base_url, plan=plan)
     # Imported here: ReportLab and pypdf take a tenth of a second to load, and every other
     # command would pay for them at start.
     from qr.posters import write_posters
 
-    progress = progress_bar(catalogs.both(RENDERING), total, lines_when_piped=True)
-    try:
-        with progress as advance, atomic_file(output) as out:
-            count = write_posters(out, posters, frame, on_progress=advance)
-    except OSError as error:
-        raise fail(_cannot_write(catalogs, output, error)) from None
+    progress = progress_bar(catalogs.both(RENDERING), plan.total, lines_when_piped=True)
+    with progress as advance, output_file(output) as out:
+        count = write_posters(out, posters, frame, on_progress=advance)
     typer.echo(catalogs.both(WROTE_POSTERS, count=count, path=output))
 
 
-def _cannot_write(catalogs: Catalogs, path: Path, error: OSError) -> str:
-    # strerror is the system's own words ("No such file or directory"), English only.
-    return catalogs.both(CANNOT_WRITE, path=path, reason=error.strerror or error)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    with atomic_file(path) as out:
-        out.write(data)
+def _channel_notes(settings: Settings, catalogs: Catalogs) -> tuple[ChannelNote, ...]:
+    """The ways to answer printed on every poster; a chat channel whose account is unknown
+    (Telegram not answering getMe, say) is left out, and the operator told how to add it."""
+    known = accounts(settings, ask=True)
+    for code in unnamed_chats(settings, known):
+        typer.echo(catalogs.both(UNNAMED_CHAT, channel=code), err=True)
+    return configured_channels(settings, known)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
 from babel.dates import format_date
 
-from hailong.i18n import N_, Catalogs
+from hailong.channels import accounts, poster_lines
+from hailong.i18n import Catalogs, domain_of
 from hailong.settings import Settings
 
 
@@ -40,46 +42,41 @@ class PeriodNote:
 
 @dataclass(frozen=True)
 class ChannelNote:
-    """A way to answer, printed under "Ways to answer".
+    """A way to answer, printed under "Ways to answer", in Vietnamese and English; its {url}
+    (the address to type) and {short_code} come from each poster."""
 
-    `message` is a msgid; its {url} (the address to type) and {short_code} come from each
-    poster, anything else from `values` (e.g. the bot's name).
-    """
+    vi: str
+    en: str
 
-    message: str
-    values: dict[str, str] = field(default_factory=dict)
-
-
-WEB_CHANNEL = N_("On the web: {url}")
-TELEGRAM_WITH_BOT = N_("On Telegram: open t.me/{bot} and send the code {short_code}")
-TELEGRAM_WITHOUT_BOT = N_("On Telegram: send the code {short_code} to our survey bot")
+    def lines(self, poster: Poster) -> tuple[str, str]:
+        # Nobody types a 22-character token from a wall: the line gives the short address.
+        values = {"url": poster.typed_url, "short_code": poster.short_code}
+        return fill(self.vi, values), fill(self.en, values)
 
 
-def web_channel(settings: Settings) -> ChannelNote | None:
-    del settings  # the web form is always there
-    return ChannelNote(WEB_CHANNEL)
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def telegram_channel(settings: Settings) -> ChannelNote | None:
-    if settings.telegram_token is None:
-        return None
-    bot = (settings.telegram_bot_username or "").lstrip("@")
-    if not bot:
-        return ChannelNote(TELEGRAM_WITHOUT_BOT)
-    return ChannelNote(TELEGRAM_WITH_BOT, {"bot": bot})
+def fill(template: str, values: Mapping[str, str]) -> str:
+    """The {name}s of `template` that `values` has, replaced; the others left for later."""
+    return PLACEHOLDER.sub(lambda found: values.get(found.group(1), found.group(0)), template)
 
 
-# Each configured channel adds one line. Zalo joins here once its OA settings exist: a
-# `zalo_channel(settings)` returning e.g. "On Zalo: follow {oa} and send the code {short_code}".
-CHANNEL_RULES: tuple[Callable[[Settings], ChannelNote | None], ...] = (
-    web_channel,
-    telegram_channel,
-)
-
-
-def configured_channels(settings: Settings) -> tuple[ChannelNote, ...]:
-    notes = (rule(settings) for rule in CHANNEL_RULES)
-    return tuple(note for note in notes if note is not None)
+def configured_channels(
+    settings: Settings, known: Mapping[str, str] | None = None
+) -> tuple[ChannelNote, ...]:
+    """The registry's poster line of each enabled channel, translated; a chat channel only
+    when its account is known (`known`; by default, what the settings name)."""
+    # The registry words its lines in its own module's domain.
+    catalogs = Catalogs(domain_of(poster_lines.__module__))
+    lines = poster_lines(settings, accounts(settings) if known is None else known)
+    return tuple(
+        ChannelNote(
+            vi=fill(catalogs.gettext("vi", line.message), line.params),
+            en=fill(catalogs.gettext("en", line.message), line.params),
+        )
+        for line in lines
+    )
 
 
 class PosterText:

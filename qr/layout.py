@@ -369,11 +369,7 @@ def _draw_steps(pen: _Pen, text: PosterText) -> None:
 def _draw_channels(pen: _Pen, poster: Poster, frame: PosterFrame) -> None:
     """The ways to answer, on a light tint, then the reassurance that closes the page."""
     text = frame.text
-    lines: list[tuple[str, str]] = []
-    for note in frame.channels:
-        # Nobody types a 22-character token from a wall: the line gives the short address.
-        values = {"url": poster.typed_url, "short_code": poster.short_code, **note.values}
-        lines.append((text.vi(note.message, **values), text.en(note.message, **values)))
+    lines = [note.lines(poster) for note in frame.channels]
     lines.append((text.vi(REASSURANCE), text.en(REASSURANCE)))
     # The tint goes behind the text, so the box is measured before anything is drawn on it.
     height = _measure(partial(_channel_lines, lines=lines, text=text), pen.layout)

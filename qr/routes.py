@@ -17,7 +17,7 @@ from hailong.counters.service import resolve_token, survey_url
 from qr.images import PNG_MEDIA_TYPE, SVG_MEDIA_TYPE, image_bytes
 
 if TYPE_CHECKING:
-    from hailong.app import AppContext
+    from hailong.context import AppContext
 
 CACHE_CONTROL = "public, max-age=3600"
 # Part of every ETag: bump it when the images are drawn differently.
@@ -44,7 +44,8 @@ def _qr_image(
 ) -> Response:
     with context.sessions() as session:
         resolve_token(session, token)  # 404/410 for unknown, replaced and revoked tokens
-    url = survey_url(context.settings.public_base_url, token)
+    # In production a QR code must lead phones to the public address, never to 127.0.0.1.
+    url = survey_url(context.settings.link_base(), token)
     etag = _etag(url, suffix)
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if _matches(etag, request.headers.get("if-none-match", "")):

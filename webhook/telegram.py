@@ -31,7 +31,7 @@ from bot.telegram.factory import WEBHOOK_PATH, create_bot, create_dispatcher, we
 from hailong.errors import HailongError
 
 if TYPE_CHECKING:
-    from hailong.app import AppContext
+    from hailong.context import AppContext
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 STARTUP_TIMEOUT_SECONDS = 10

@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
         from bot.telegram.factory import ALLOWED_UPDATES, WEBHOOK_PATH
 
         context = _configured(ctx)
-        target = url or context.settings.public_base_url + WEBHOOK_PATH
+        target = url or context.settings.link_base() + WEBHOOK_PATH
         catalogs = Catalogs("bot")
         try:
             asyncio.run(_set_webhook(context, target, drop_pending))

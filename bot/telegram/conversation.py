@@ -19,6 +19,8 @@ from bot.telegram import rendering
 from bot.telegram.callbacks import DONE, SKIP, Page, Pick, Tap
 from bot.telegram.rendering import Asked, Gettext, ProcedureChoice, Screen
 from hailong.counters import service as counters
+from hailong.counters.tokens import normalise_short_code, token_from_payload
+from hailong.db import is_postgresql
 from hailong.i18n import LANGUAGES, Catalogs
 from hailong.models import Channel, Period, Response, ResponseStatus
 from hailong.models.base import utcnow
@@ -26,7 +28,6 @@ from hailong.periods import service as periods
 from hailong.procedures import service as procedures
 from hailong.responses import service as responses
 from hailong.responses.service import SurveyState
-from qr.tokens import normalise_short_code, token_from_payload
 from survey_flows import (
     NO,
     OTHER_PROCEDURE,
@@ -141,7 +142,7 @@ def _begin(session: Session, turn: Turn, access: counters.CounterAccess) -> Repl
 def _lock_citizen(session: Session, citizen: Citizen) -> None:
     # Two /start updates of one citizen at once (two processes) must not open two responses;
     # there is no row to lock yet, so lock the citizen's hash (SQLite already serialises).
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         session.execute(
             text("SELECT pg_advisory_xact_lock(:key)"), {"key": int(citizen.ref[:15], 16)}
         )

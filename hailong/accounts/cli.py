@@ -11,8 +11,7 @@ from hailong.accounts import service, tokens
 from hailong.accounts.passwords import PasswordsDiffer
 from hailong.audit.service import Who, in_vietnam
 from hailong.cli_output import FORMAT_OPTION, OutputFormat, print_json, print_rows
-from hailong.cli_support import cli_context, fail
-from hailong.errors import HailongError
+from hailong.cli_support import cli_context
 from hailong.i18n import N_, Catalogs
 from hailong.models import ApiToken, Role
 
@@ -53,10 +52,6 @@ def catalogs() -> Catalogs:
     return Catalogs("messages")
 
 
-def refused(error: HailongError) -> typer.Exit:
-    return fail(catalogs().both(error.message, **error.params))
-
-
 def read_password(password_file: Path | None) -> str:
     """The first line of the file, or typed twice at a hidden prompt."""
     if password_file is not None:
@@ -65,7 +60,7 @@ def read_password(password_file: Path | None) -> str:
     both = catalogs().both
     first = typer.prompt(both(NEW_PASSWORD), hide_input=True)
     if typer.prompt(both(REPEAT_PASSWORD), hide_input=True) != first:
-        raise refused(PasswordsDiffer())
+        raise PasswordsDiffer()
     return str(first)
 
 
@@ -90,18 +85,15 @@ def add_command(
 ) -> None:
     """Add an account with one role and one unit; asks for its password."""
     password = read_password(password_file)
-    try:
-        with cli_context(ctx).transaction() as session:
-            account = service.add_account(
-                session,
-                username=username,
-                role=role,
-                unit_code=unit,
-                password=password,
-                by=Who.console(),
-            )
-    except HailongError as error:
-        raise refused(error) from None
+    with cli_context(ctx).transaction() as session:
+        account = service.add_account(
+            session,
+            username=username,
+            role=role,
+            unit_code=unit,
+            password=password,
+            by=Who.console(),
+        )
     both = catalogs().both
     shown_unit = unit if unit else both(WHOLE_COUNTRY)
     typer.echo(both(ACCOUNT_ADDED, username=account.username, role=role.value, unit=shown_unit))
@@ -125,11 +117,8 @@ def list_command(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> No
 
 def disable_command(ctx: typer.Context, username: str) -> None:
     """Disable an account: it can no longer sign in, and its sessions and tokens stop."""
-    try:
-        with cli_context(ctx).transaction() as session:
-            account = service.disable_account(session, username=username, by=Who.console())
-    except HailongError as error:
-        raise refused(error) from None
+    with cli_context(ctx).transaction() as session:
+        account = service.disable_account(session, username=username, by=Who.console())
     typer.echo(catalogs().both(ACCOUNT_DISABLED, username=account.username))
 
 
@@ -138,13 +127,10 @@ def password_command(
 ) -> None:
     """Set a new password for an account; asks for it."""
     password = read_password(password_file)
-    try:
-        with cli_context(ctx).transaction() as session:
-            account = service.change_password(
-                session, username=username, password=password, by=Who.console()
-            )
-    except HailongError as error:
-        raise refused(error) from None
+    with cli_context(ctx).transaction() as session:
+        account = service.change_password(
+            session, username=username, password=password, by=Who.console()
+        )
     typer.echo(catalogs().both(PASSWORD_CHANGED, username=account.username))
 
 
@@ -156,14 +142,11 @@ def token_command(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Make a personal API token for an account and print it, once."""
-    try:
-        with cli_context(ctx).transaction() as session:
-            account = service.get_account(session, username)
-            created, token = tokens.create_token(
-                session, account=account, name=name, expires_days=expires, by=Who.console()
-            )
-    except HailongError as error:
-        raise refused(error) from None
+    with cli_context(ctx).transaction() as session:
+        account = service.get_account(session, username)
+        created, token = tokens.create_token(
+            session, account=account, name=name, expires_days=expires, by=Who.console()
+        )
     if output is OutputFormat.json:
         print_json({**_token_row(created), "username": account.username, "token": token})
         return
@@ -189,12 +172,9 @@ def _minute(moment: datetime | None) -> str | None:
 
 def tokens_command(ctx: typer.Context, username: str, output: OutputFormat = FORMAT_OPTION) -> None:
     """List an account's API tokens by prefix (never the tokens themselves)."""
-    try:
-        with cli_context(ctx).transaction() as session:
-            account = service.get_account(session, username)
-            rows = [_token_row(api_token) for api_token in tokens.tokens_of(session, account)]
-    except HailongError as error:
-        raise refused(error) from None
+    with cli_context(ctx).transaction() as session:
+        account = service.get_account(session, username)
+        rows = [_token_row(api_token) for api_token in tokens.tokens_of(session, account)]
     both = catalogs().both
     columns = [
         ("prefix", both(PREFIX)),
@@ -209,9 +189,6 @@ def tokens_command(ctx: typer.Context, username: str, output: OutputFormat = FOR
 
 def revoke_token_command(ctx: typer.Context, prefix: str) -> None:
     """Revoke an API token by its prefix (hl_xxxxxxxx): it stops working at once."""
-    try:
-        with cli_context(ctx).transaction() as session:
-            revoked = tokens.revoke_token(session, prefix=prefix, by=Who.console())
-    except HailongError as error:
-        raise refused(error) from None
+    with cli_context(ctx).transaction() as session:
+        revoked = tokens.revoke_token(session, prefix=prefix, by=Who.console())
     typer.echo(catalogs().both(TOKEN_REVOKED, prefix=revoked.prefix))

@@ -24,6 +24,7 @@ from hailong.errors import BadInput, NotFound
 from hailong.i18n import N_
 from hailong.models import Account, Role, Unit
 from hailong.models.base import utcnow
+from hailong.units.service import unit_by_code
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 
@@ -41,10 +42,6 @@ class UsernameTaken(BadInput):
 
 class UnknownAccount(NotFound):
     message = N_("There is no account {username}.")
-
-
-class UnknownUnitCode(NotFound):
-    message = N_("There is no unit with the code {code}.")
 
 
 class UnitNeeded(BadInput):
@@ -83,10 +80,7 @@ def _unit_for(session: Session, role: Role, unit_code: str | None) -> Unit | Non
         return None
     if not unit_code:
         raise UnitNeeded(role=role.value)
-    unit = session.scalar(select(Unit).where(Unit.code == unit_code))
-    if unit is None:
-        raise UnknownUnitCode(code=unit_code)
-    return unit
+    return unit_by_code(session, unit_code)
 
 
 def add_account(

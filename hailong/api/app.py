@@ -22,7 +22,7 @@ from hailong.web.rendering import Renderer
 from hailong.web.security import NoStoreMiddleware
 
 if TYPE_CHECKING:
-    from hailong.app import AppContext
+    from hailong.context import AppContext
 
 PREFIX = "/api/v1"
 DESCRIPTION = """\

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hailong.errors import BadInput, HailongError, NotFound
-from hailong.i18n import N_, Catalogs
+from hailong.i18n import N_, Catalogs, catalogs_for
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,9 @@ def install_api_errors(api: FastAPI, catalogs: Catalogs) -> None:
     async def on_hailong_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HailongError)
         headers = {"www-authenticate": "Bearer"} if exc.status_code == 401 else None
-        return error_response(catalogs, exc.status_code, exc.message, exc.params, headers=headers)
+        # An error is worded in its own module's domain (see hailong/i18n.py).
+        words = catalogs_for(exc.domain)
+        return error_response(words, exc.status_code, exc.message, exc.params, headers=headers)
 
     async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)

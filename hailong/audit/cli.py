@@ -11,12 +11,11 @@ import typer
 
 from hailong.audit.service import Line, in_vietnam, lines
 from hailong.cli_output import FORMAT_OPTION, OutputFormat, print_rows
-from hailong.cli_support import cli_context, fail
+from hailong.cli_support import cli_context
 from hailong.i18n import N_, Catalogs
 from hailong.responses.exporting import start_of_day
-from hailong.units.service import get_by_code
+from hailong.units.service import unit_by_code
 
-UNKNOWN_UNIT = N_("There is no unit with the code {code}.")
 WHEN = N_("When")
 WHO = N_("Who")
 WHAT = N_("Action")
@@ -43,11 +42,7 @@ def audit_command(
     """List the audit log: who did what, when, on which unit, and why."""
     catalogs = Catalogs("messages")
     with cli_context(ctx).transaction() as session:
-        found = None
-        if unit is not None:
-            found = get_by_code(session, unit)
-            if found is None:
-                raise fail(catalogs.both(UNKNOWN_UNIT, code=unit))
+        found = None if unit is None else unit_by_code(session, unit)
         stream = lines(session, unit=found, since=start_of_day(since.date()) if since else None)
         if output is OutputFormat.json:
             _print_json(stream)

@@ -1,39 +1,45 @@
-"""`hailong counters`: list active counters (quầy) with their survey URLs; `counters add`.
-
-qr/cli.py adds `rotate`, `revoke` and `qr` to the same group.
-"""
+"""`hailong counters`: list active counters (quầy) with their survey URLs; `counters add` (one,
+or N per unit of a subtree), `counters import`, `rotate` and `revoke`."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
-from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from hailong.cli_output import FORMAT_OPTION, OutputFormat, print_json, print_rows
+from hailong.cli_output import FORMAT_OPTION, OutputFormat, print_json, print_rows, progress_bar
 from hailong.cli_support import cli_context, fail
-from hailong.counters.service import add_counter, survey_url
-from hailong.errors import BadInput, HailongError, NotFound
-from hailong.i18n import N_, Catalogs
-from hailong.models import Counter, CounterToken, TokenState, Unit
-from hailong.units.importing import column_length
-from hailong.units.service import get_by_code
-
-COUNTER_NAME_LIMIT = column_length(Counter.__table__.c.name)
-
-
-class UnknownUnit(NotFound):
-    message = N_("There is no unit with the code {code}.")
-
-
-class InactiveUnit(BadInput):
-    message = N_("The unit {code} no longer takes surveys (it is kept for history only).")
-
-
-class BadCounterName(BadInput):
-    message = N_("The counter's name must be 1 to {limit} characters.")
-
+from hailong.counters import bulk
+from hailong.counters.service import (
+    add_counter_at,
+    counter_row,
+    counter_rows,
+    revoke_counter,
+    rotate_counter,
+    survey_url,
+)
+from hailong.i18n import N_, Catalogs, domain_of
+from hailong.units.cli import rejected
+from hailong.units.importing import ImportRejected
+from hailong.units.service import unit_by_code
 
 COUNTER_ADDED = N_("Counter {name} added at {unit}.")
+UNITS_FILLED = N_(
+    "Counters: {created} added at {units} units; {unchanged} units already had enough."
+)
+LIST_ADDED = N_(
+    "Counters: {created} added at {units} units; {unchanged} of the list were already there."
+)
+NAME_OR_PER_UNIT = N_(
+    "Give either --name (one counter) or --per-unit N (and --subtree for the units below)."
+)
+ADDING = N_("Adding counters")
+ROTATED = N_(
+    "New QR code for {counter} ({unit}): {url} (short code {short_code}). "
+    "Print the new poster; the old one now says that it was replaced."
+)
+REVOKED = N_("{counter} ({unit}) is revoked: its QR code and short code no longer work.")
 ID = N_("Id")
 UNIT_CODE = N_("Unit code")
 UNIT_NAME = N_("Unit")
@@ -41,73 +47,24 @@ NAME = N_("Counter")
 SHORT_CODE = N_("Short code")
 SURVEY_URL = N_("Survey URL")
 
-
-def counter_rows(
-    session: Session, *, base_url: str, unit: Unit | None = None
-) -> list[dict[str, object]]:
-    """Active counters with their live token; with `unit`, its whole subtree."""
-    query = (
-        select(
-            Counter.id,
-            Counter.name,
-            Unit.code,
-            Unit.name,
-            CounterToken.token,
-            CounterToken.short_code,
-        )
-        .join(Unit, Counter.unit_id == Unit.id)
-        .outerjoin(
-            CounterToken,
-            and_(CounterToken.counter_id == Counter.id, CounterToken.state == TokenState.active),
-        )
-        .where(Counter.active.is_(True))
-        .order_by(Unit.code, Counter.id)
-    )
-    if unit is not None:
-        query = query.where(Unit.path.startswith(unit.path))
-    return [
-        {
-            "id": counter_id,
-            "unit_code": unit_code,
-            "unit_name": unit_name,
-            "name": name,
-            "short_code": short_code,
-            "survey_url": survey_url(base_url, token) if token else None,
-        }
-        for counter_id, name, unit_code, unit_name, token, short_code in session.execute(
-            query
-        ).tuples()
-    ]
+COUNTER_OPTION = typer.Option(..., "--counter", help="The counter's id.")
 
 
-def add(session: Session, *, unit_code: str, name: str, base_url: str) -> dict[str, object]:
-    unit = get_by_code(session, unit_code)
-    if unit is None:
-        raise UnknownUnit(code=unit_code)
-    if not unit.active:
-        raise InactiveUnit(code=unit_code)
-    name = name.strip()
-    if not 0 < len(name) <= COUNTER_NAME_LIMIT:
-        raise BadCounterName(limit=COUNTER_NAME_LIMIT)
-    counter, token = add_counter(session, unit=unit, name=name)
-    return {
-        "id": counter.id,
-        "unit_code": unit.code,
-        "unit_name": unit.name,
-        "name": counter.name,
-        "short_code": token.short_code,
-        "survey_url": survey_url(base_url, token.token),
-    }
+def _catalogs() -> Catalogs:
+    # This module's own words, in the domain that owns its package.
+    return Catalogs(domain_of(__name__))
 
 
 def register(app: typer.Typer) -> typer.Typer:
-    """Registers `hailong counters ...` and returns the group for qr/ to add rotate/revoke."""
     counters_app = typer.Typer(
         help="Counters (quầy) and their QR codes.", invoke_without_command=True
     )
     app.add_typer(counters_app, name="counters")
     counters_app.callback()(list_command)
     counters_app.command("add")(add_command)
+    counters_app.command("import")(import_command)
+    counters_app.command("rotate")(rotate_command)
+    counters_app.command("revoke")(revoke_command)
     return counters_app
 
 
@@ -119,15 +76,12 @@ def list_command(
     """List active counters with their short codes and survey URLs."""
     if ctx.invoked_subcommand is not None:
         return
-    catalogs = Catalogs("admin")
+    catalogs = _catalogs()
     context = cli_context(ctx)
+    base_url = context.settings.link_base()
     with context.transaction() as session:
-        found = None
-        if unit is not None:
-            found = get_by_code(session, unit)
-            if found is None:
-                raise fail(catalogs.both(UnknownUnit.message, code=unit))
-        rows = counter_rows(session, base_url=context.settings.public_base_url, unit=found)
+        found = None if unit is None else unit_by_code(session, unit)
+        rows = counter_rows(session, base_url=base_url, unit=found)
     columns = [
         ("id", catalogs.both(ID)),
         ("unit_code", catalogs.both(UNIT_CODE)),
@@ -142,20 +96,90 @@ def list_command(
 def add_command(
     ctx: typer.Context,
     unit: str = typer.Option(..., "--unit", help="The unit's code."),
-    name: str = typer.Option(..., "--name", help='e.g. "Quầy số 1".'),
+    name: str | None = typer.Option(None, "--name", help='One counter, e.g. "Quầy số 1".'),
+    per_unit: int | None = typer.Option(
+        None, "--per-unit", help='Counters "Quầy số 1"… until the unit has N in service.'
+    ),
+    subtree: bool = typer.Option(
+        False, "--subtree", help="With --per-unit: every unit below too that takes surveys."
+    ),
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Add a counter to a unit; prints its survey URL and short code."""
-    catalogs = Catalogs("admin")
+    """Add a counter to a unit (prints its survey URL and short code), or with --per-unit N
+    bring a unit (--subtree: and every unit below it) up to N counters, in one transaction."""
+    catalogs = _catalogs()
+    if (name is None) == (per_unit is None) or (subtree and per_unit is None):
+        raise fail(catalogs.both(NAME_OR_PER_UNIT), code=2)
     context = cli_context(ctx)
-    try:
+    if per_unit is not None:
         with context.transaction() as session:
-            row = add(session, unit_code=unit, name=name, base_url=context.settings.public_base_url)
-    except HailongError as error:
-        raise fail(catalogs.both(error.message, **error.params)) from None
+            plan = bulk.plan_units(session, unit_code=unit, per_unit=per_unit, subtree=subtree)
+            _carry_out(session, plan, catalogs)
+        _print_summary(plan, catalogs, output, UNITS_FILLED)
+        return
+    assert name is not None
+    base_url = context.settings.link_base()
+    with context.transaction() as session:
+        row = counter_row(add_counter_at(session, unit_code=unit, name=name), base_url=base_url)
     if output is OutputFormat.json:
         print_json(row)
+        return
+    typer.echo(catalogs.both(COUNTER_ADDED, name=row["name"], unit=row["unit_name"]))
+    typer.echo(f"{catalogs.both(SURVEY_URL)}: {row['survey_url']}")
+    typer.echo(f"{catalogs.both(SHORT_CODE)}: {row['short_code']}")
+
+
+def import_command(
+    ctx: typer.Context,
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, readable=True, help="CSV or XLSX: unit_code,name"
+    ),
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Add the counters a list names, all or nothing; one already there is left alone."""
+    catalogs = _catalogs()
+    with cli_context(ctx).transaction() as session:
+        try:
+            plan = bulk.plan_list(session, file)
+        except ImportRejected as error:
+            raise rejected(error) from None
+        _carry_out(session, plan, catalogs)
+    _print_summary(plan, catalogs, output, LIST_ADDED)
+
+
+def _carry_out(session: Session, plan: bulk.CounterPlan, catalogs: Catalogs) -> None:
+    total = len(plan.planned)
+    with progress_bar(catalogs.both(ADDING), total, lines_when_piped=True) as advance:
+        bulk.add_counters(session, plan.planned, progress=advance)
+
+
+def _print_summary(
+    plan: bulk.CounterPlan, catalogs: Catalogs, output: OutputFormat, message: str
+) -> None:
+    if output is OutputFormat.json:
+        print_json(plan.summary())
     else:
-        typer.echo(catalogs.both(COUNTER_ADDED, name=row["name"], unit=row["unit_name"]))
-        typer.echo(f"{catalogs.both(SURVEY_URL)}: {row['survey_url']}")
-        typer.echo(f"{catalogs.both(SHORT_CODE)}: {row['short_code']}")
+        typer.echo(catalogs.both(message, **plan.summary()))
+
+
+def rotate_command(ctx: typer.Context, counter_id: int = COUNTER_OPTION) -> None:
+    """Give a counter a new QR code and short code (the old poster then says "replaced")."""
+    context = cli_context(ctx)
+    base_url = context.settings.link_base()
+    with context.transaction() as session:
+        live = rotate_counter(session, counter_id)
+    message = _catalogs().both(
+        ROTATED,
+        counter=live.counter.name,
+        unit=live.unit.name,
+        url=survey_url(base_url, live.token.token),
+        short_code=live.token.short_code,
+    )
+    typer.echo(message)
+
+
+def revoke_command(ctx: typer.Context, counter_id: int = COUNTER_OPTION) -> None:
+    """Take a counter out of service: its QR code and short code stop working."""
+    with cli_context(ctx).transaction() as session:
+        live = revoke_counter(session, counter_id)
+    typer.echo(_catalogs().both(REVOKED, counter=live.counter.name, unit=live.unit.name))

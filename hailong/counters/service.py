@@ -1,17 +1,29 @@
+"""Counters (quầy) and their tokens: reaching a counter from a scan or a typed code, adding,
+listing, rotating and revoking them. The one home of counter logic for commands and routes."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hailong.errors import Gone, NotFound
+from hailong.counters.tokens import (
+    looks_like_token,
+    new_short_code,
+    new_token,
+    normalise_short_code,
+)
+from hailong.errors import BadInput, Gone, NotFound
 from hailong.i18n import N_
 from hailong.models import Counter, CounterToken, TokenState, Unit
 from hailong.models.base import utcnow
-from qr.tokens import looks_like_token, new_short_code, new_token, normalise_short_code
+from hailong.units.importing import column_length
+from hailong.units.service import surveyed_unit_by_code
+
+COUNTER_NAME_LIMIT = column_length(Counter.__table__.c.name)
 
 
 class UnknownCounter(NotFound):
@@ -30,6 +42,25 @@ class RevokedCounterCode(Gone):
     message = N_("This QR code is no longer in use. Please ask at the counter for the current one.")
 
 
+class CounterNotFound(NotFound):
+    message = N_("There is no counter with id {counter_id}.")
+
+
+class CounterRevoked(Gone):
+    message = N_("Counter {counter_id} has been revoked: it has no QR code any more.")
+
+
+class UnitClosed(Gone):
+    message = N_(
+        "Counter {counter_id} belongs to {unit}, which no longer takes surveys: "
+        "its QR code would not work."
+    )
+
+
+class BadCounterName(BadInput):
+    message = N_("The counter's name must be 1 to {limit} characters.")
+
+
 @dataclass(frozen=True)
 class CounterAccess:
     """A live counter reached through one of its tokens."""
@@ -39,6 +70,10 @@ class CounterAccess:
     token: CounterToken
 
 
+# A counter in service with its current token, as officials see it (the same three things).
+LiveCounter = CounterAccess
+
+
 def survey_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/q/{token}"
 
@@ -46,6 +81,9 @@ def survey_url(base_url: str, token: str) -> str:
 def typed_survey_url(base_url: str, short_code: str) -> str:
     """The address printed for typing: the short code instead of the QR code's long token."""
     return f"{base_url.rstrip('/')}/c/{short_code}"
+
+
+# Citizens: a scan or a typed code -------------------------------------------------------------
 
 
 def _access(session: Session, token_row: CounterToken | None) -> CounterAccess:
@@ -91,6 +129,9 @@ def resolve_short_code(session: Session, typed: str) -> CounterAccess:
     return _access(session, row)
 
 
+# Tokens ---------------------------------------------------------------------------------------
+
+
 def current_token(session: Session, counter: Counter) -> CounterToken | None:
     return session.scalar(
         select(CounterToken).where(
@@ -120,13 +161,6 @@ def issue_token(
     raise RuntimeError("could not find a free short code; the alphabet is exhausted")
 
 
-def add_counter(session: Session, *, unit: Unit, name: str) -> tuple[Counter, CounterToken]:
-    counter = Counter(unit_id=unit.id, name=name)
-    session.add(counter)
-    session.flush()
-    return counter, issue_token(session, counter)
-
-
 def retire_tokens(session: Session, counter: Counter, state: TokenState) -> None:
     for row in session.scalars(
         select(CounterToken).where(
@@ -148,3 +182,122 @@ def revoke(session: Session, counter: Counter) -> None:
     retire_tokens(session, counter, TokenState.revoked)
     counter.active = False
     session.flush()
+
+
+# Officials: adding, listing, rotating and revoking by id --------------------------------------
+
+
+def counter_name(name: str) -> str:
+    """A counter's name as stored: stripped, and short enough for its column."""
+    name = name.strip()
+    if not 0 < len(name) <= COUNTER_NAME_LIMIT:
+        raise BadCounterName(limit=COUNTER_NAME_LIMIT)
+    return name
+
+
+def add_counter(session: Session, *, unit: Unit, name: str) -> tuple[Counter, CounterToken]:
+    counter = Counter(unit_id=unit.id, name=name)
+    session.add(counter)
+    session.flush()
+    return counter, issue_token(session, counter)
+
+
+def add_counter_at(session: Session, *, unit_code: str, name: str) -> LiveCounter:
+    """A new counter at a unit that takes surveys, with its first token."""
+    unit = surveyed_unit_by_code(session, unit_code)
+    counter, token = add_counter(session, unit=unit, name=counter_name(name))
+    return LiveCounter(counter=counter, unit=unit, token=token)
+
+
+def live_counter(session: Session, counter_id: int) -> LiveCounter:
+    """The counter with this id and its current token; a polite error if it has none."""
+    counter = session.get(Counter, counter_id)
+    if counter is None:
+        raise CounterNotFound(counter_id=counter_id)
+    token = current_token(session, counter)
+    unit = session.get(Unit, counter.unit_id)
+    if not counter.active or token is None or unit is None:
+        raise CounterRevoked(counter_id=counter_id)
+    return LiveCounter(counter=counter, unit=unit, token=token)
+
+
+def printable_counter(session: Session, counter_id: int) -> LiveCounter:
+    """A live counter whose code is worth printing: its unit still takes surveys."""
+    live = live_counter(session, counter_id)
+    if not live.unit.active:
+        # A scan would only meet the "no longer in use" page: printing it helps nobody.
+        raise UnitClosed(counter_id=counter_id, unit=live.unit.name)
+    return live
+
+
+def rotate_counter(session: Session, counter_id: int) -> LiveCounter:
+    """New token and short code; the old poster then opens the "replaced" page."""
+    live = printable_counter(session, counter_id)
+    token = rotate(session, live.counter)
+    return LiveCounter(counter=live.counter, unit=live.unit, token=token)
+
+
+def revoke_counter(session: Session, counter_id: int) -> LiveCounter:
+    """Takes the counter out of service; returns it as it was, for the operator's message."""
+    live = live_counter(session, counter_id)
+    revoke(session, live.counter)
+    return live
+
+
+def existing_counters(session: Session, ids: list[int]) -> tuple[int, ...]:
+    """The ids, each checked to name a counter (in service or not)."""
+    found = set(session.scalars(select(Counter.id).where(Counter.id.in_(ids))))
+    for counter_id in ids:
+        if counter_id not in found:
+            raise CounterNotFound(counter_id=counter_id)
+    return tuple(ids)
+
+
+def counter_rows(
+    session: Session, *, base_url: str, unit: Unit | None = None
+) -> list[dict[str, object]]:
+    """Active counters with their live token; with `unit`, its whole subtree."""
+    query = (
+        select(
+            Counter.id,
+            Counter.name,
+            Unit.code,
+            Unit.name,
+            CounterToken.token,
+            CounterToken.short_code,
+        )
+        .join(Unit, Counter.unit_id == Unit.id)
+        .outerjoin(
+            CounterToken,
+            and_(CounterToken.counter_id == Counter.id, CounterToken.state == TokenState.active),
+        )
+        .where(Counter.active.is_(True))
+        .order_by(Unit.code, Counter.id)
+    )
+    if unit is not None:
+        query = query.where(Unit.path.startswith(unit.path))
+    return [
+        {
+            "id": counter_id,
+            "unit_code": unit_code,
+            "unit_name": unit_name,
+            "name": name,
+            "short_code": short_code,
+            "survey_url": survey_url(base_url, token) if token else None,
+        }
+        for counter_id, name, unit_code, unit_name, token, short_code in session.execute(
+            query
+        ).tuples()
+    ]
+
+
+def counter_row(live: LiveCounter, *, base_url: str) -> dict[str, object]:
+    """One counter as `counter_rows` lists it."""
+    return {
+        "id": live.counter.id,
+        "unit_code": live.unit.code,
+        "unit_name": live.unit.name,
+        "name": live.counter.name,
+        "short_code": live.token.short_code,
+        "survey_url": survey_url(base_url, live.token.token),
+    }

@@ -12,29 +12,24 @@ from enum import StrEnum
 from typing import Any
 
 import typer
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hailong.cli_output import OutputFormat as ListFormat
 from hailong.cli_output import print_json, print_rows
-from hailong.cli_support import cli_context, fail
-from hailong.errors import BadInput, HailongError, NotFound
+from hailong.cli_support import cli_context
 from hailong.i18n import N_, Catalogs
 from hailong.index import tables
 from hailong.index.formula import Formula, formula_for
 from hailong.index.presenting import counters_json, fields_json, index_json, warnings
+from hailong.index.selection import CountersNeedUnit, IndexSelection, parent_of, select_index
 from hailong.index.service import (
     ChannelGroup,
     IndexResult,
-    UnknownChannelGroup,
     compute_index,
     index_by_counter,
     index_by_field,
 )
-from hailong.models import Period, Unit
-from hailong.periods.service import get_by_code as period_by_code
 from hailong.questionnaires.service import questionnaire_by_id
-from hailong.units.service import get_by_code as unit_by_code
 
 
 class IndexFormat(StrEnum):
@@ -47,18 +42,6 @@ class Breakdown(StrEnum):
     unit = "unit"
     counter = "counter"
     field = "field"
-
-
-class UnknownPeriod(NotFound):
-    message = N_("Unknown period “{code}”.")
-
-
-class UnknownUnit(NotFound):
-    message = N_("Unknown unit code “{code}”.")
-
-
-class CountersNeedUnit(BadInput):
-    message = N_("Figures per counter are for one unit: add --unit CODE.")
 
 
 WHOLE_COUNTRY = N_("Whole country")
@@ -87,33 +70,6 @@ SIGNALS = {
 
 
 @dataclass(frozen=True)
-class Request:
-    period: Period
-    unit: Unit | None
-    channels: ChannelGroup
-    parent_code: str = ""  # the unit's parent, above the printed tree
-
-
-def _request(session: Session, period: str, unit: str | None, channels: str) -> Request:
-    found_period = period_by_code(session, period.strip())
-    if found_period is None:
-        raise UnknownPeriod(code=period)
-    found_unit = None
-    if unit is not None:
-        found_unit = unit_by_code(session, unit.strip())
-        if found_unit is None:
-            raise UnknownUnit(code=unit)
-    try:
-        group = ChannelGroup(channels.strip().lower())
-    except ValueError:
-        raise UnknownChannelGroup() from None
-    parent_code = ""
-    if found_unit is not None and found_unit.parent_id is not None:
-        parent_code = session.scalar(select(Unit.code).where(Unit.id == found_unit.parent_id)) or ""
-    return Request(found_period, found_unit, group, parent_code)
-
-
-@dataclass(frozen=True)
 class Scope:
     """What every breakdown's title, CSV lead and JSON head name: the period, the channel
     group, the unit (None: the whole country) and the formula's elements and criteria."""
@@ -136,7 +92,7 @@ def scope_of(result: IndexResult) -> Scope:
     )
 
 
-def request_scope(session: Session, request: Request, national_name: str) -> Scope:
+def request_scope(session: Session, request: IndexSelection, national_name: str) -> Scope:
     """The scope without computing the tree's index (the counter and field breakdowns read
     their own counts)."""
     period = request.period
@@ -152,9 +108,10 @@ def request_scope(session: Session, request: Request, national_name: str) -> Sco
 class Printer:
     """Prints one breakdown of the index in one format; headers are Vietnamese."""
 
-    def __init__(self, catalogs: Catalogs, output: IndexFormat) -> None:
+    def __init__(self, catalogs: Catalogs, output: IndexFormat, parent_code: str = "") -> None:
         self.catalogs = catalogs
         self.output = output
+        self.parent_code = parent_code  # the unit's parent, above the printed tree
 
     def vi(self, message: str, **params: object) -> str:
         text = self.catalogs.get("vi").gettext(message)
@@ -165,11 +122,11 @@ class Printer:
 
     # -- by unit ----------------------------------------------------------------------------
 
-    def units(self, request: Request, result: IndexResult) -> None:
+    def units(self, request: IndexSelection, result: IndexResult) -> None:
         if self.output is IndexFormat.json:
             print_json(index_json(result))
             return
-        rows = tables.unit_rows(result, request.parent_code)
+        rows = tables.unit_rows(result, self.parent_code)
         scope = scope_of(result)
         if self.output is IndexFormat.csv:
             head = ["period", "channels", "unit", "name", "level", "parent", "depth", "scope"]
@@ -250,7 +207,7 @@ class Printer:
 
     # -- by counter -------------------------------------------------------------------------
 
-    def counters(self, request: Request, scope: Scope, session: Session) -> None:
+    def counters(self, request: IndexSelection, scope: Scope, session: Session) -> None:
         assert request.unit is not None
         found = index_by_counter(session, request.period, request.unit, channels=request.channels)
         if self.output is IndexFormat.json:
@@ -281,7 +238,7 @@ class Printer:
 
     # -- by procedure field -----------------------------------------------------------------
 
-    def fields(self, request: Request, scope: Scope, session: Session) -> None:
+    def fields(self, request: IndexSelection, scope: Scope, session: Session) -> None:
         found = index_by_field(
             session,
             request.period,
@@ -293,7 +250,7 @@ class Printer:
             print_json(self._scope_json(scope) | {"fields": fields_json(found)})
             return
         if self.output is IndexFormat.csv:
-            pairs = tables.field_rows(found, request.parent_code)
+            pairs = tables.field_rows(found, self.parent_code)
             head = ["period", "channels", "field", "unit", "name", "level", "parent", "depth"]
             head.append("scope")
             leads = [self._field_head(scope, name, row) for name, row in pairs]
@@ -302,7 +259,7 @@ class Printer:
         typer.echo(self.title(scope))
         for item in found:
             typer.echo(self.vi(FIELD_TITLE, field=item.field or self.vi(NO_FIELD)))
-            self._unit_table(scope.formula, tables.unit_rows(item.result, request.parent_code))
+            self._unit_table(scope.formula, tables.unit_rows(item.result, self.parent_code))
 
     def _field_head(self, scope: Scope, name: str, row: tables.FigureRow) -> list[Any]:
         lead = self._unit_head(scope, row)
@@ -317,7 +274,7 @@ class Printer:
         }
 
 
-def _print(session: Session, request: Request, by: Breakdown, printer: Printer) -> None:
+def _print(session: Session, request: IndexSelection, by: Breakdown, printer: Printer) -> None:
     if by is Breakdown.counter and request.unit is None:
         raise CountersNeedUnit()
     national_name = printer.vi(WHOLE_COUNTRY)
@@ -353,13 +310,11 @@ def index_command(
     ),
 ) -> None:
     """The SIPAS index computed by the methodology's formula, from the tallies."""
-    catalogs = Catalogs("reports")
-    try:
-        with cli_context(ctx).transaction() as session:
-            request = _request(session, period, unit, channels)
-            _print(session, request, by, Printer(catalogs, output))
-    except HailongError as error:
-        raise fail(catalogs.both(error.message, **error.params)) from None
+    with cli_context(ctx).transaction() as session:
+        selection = select_index(session, period=period, unit=unit, channels=channels)
+        parent = parent_of(session, selection.unit)
+        printer = Printer(Catalogs("reports"), output, "" if parent is None else parent.code)
+        _print(session, selection, by, printer)
 
 
 def register(app: typer.Typer) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from hailong.db import is_postgresql
 from hailong.errors import HailongError
 from hailong.i18n import N_
 from hailong.index.formula import UnitCounts
@@ -146,7 +147,7 @@ FAST_AGGREGATES = {
 
 def prefer_fast_aggregates(session: Session) -> None:
     """On PostgreSQL, settings for this transaction's aggregates (see FAST_AGGREGATES)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         for name, value in FAST_AGGREGATES.items():
             session.execute(select(func.set_config(name, value, True)))
 
@@ -181,7 +182,7 @@ def _packed_sums(
     counts of the rows it is summed with, so it is refused before the sum hides it.
     """
     filters = [*_tally_filters(table, selection), *only]
-    if session.get_bind().dialect.name != "postgresql":
+    if not is_postgresql(session):
         # SQLite's integers cannot hold packed counts: each row's are added up here.
         rows = session.execute(
             select(*group, table.c.questionnaire_id, table.c.counts).where(*filters)
@@ -200,6 +201,12 @@ def _packed_sums(
     if any(row[-1] for row in found):
         raise DamagedTallies()
     return [(*row[:-2], from_text(row[-2])) for row in found]
+
+
+def answered_channels(session: Session, selection: Selection) -> set[str]:
+    """The channels that brought responses the selection counts (a few rows per unit)."""
+    query = select(UnitTally.channel).where(*_tally_filters(UnitTally.__table__, selection))
+    return set(session.scalars(query.distinct()))
 
 
 def fetch_all(session: Session, query: Select[Any]) -> Sequence[Sequence[Any]]:

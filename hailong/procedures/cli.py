@@ -5,20 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from sqlalchemy import select
 
 from hailong.cli_output import FORMAT_OPTION, OutputFormat, print_json, print_rows, progress_bar
-from hailong.cli_support import cli_context, fail
+from hailong.cli_support import cli_context
 from hailong.i18n import N_
-from hailong.models import Procedure
 from hailong.procedures import importing
-from hailong.procedures.service import for_unit
+from hailong.procedures.service import procedures_at
 from hailong.units.cli import admin_catalogs, rejected
 from hailong.units.importing import ImportRejected
-from hailong.units.service import get_by_code
 
 PROCEDURES_STORED = N_("Procedures: {created} created, {updated} updated, {unchanged} unchanged.")
-UNKNOWN_UNIT = N_("There is no unit with the code {code}.")
 CHECKING = N_("Checking")
 CODE = N_("Code")
 NAME = N_("Name")
@@ -44,13 +40,7 @@ def list_procedures(
         return
     catalogs = admin_catalogs()
     with cli_context(ctx).transaction() as session:
-        if unit is None:
-            procedures = session.scalars(select(Procedure).order_by(Procedure.code)).all()
-        else:
-            found = get_by_code(session, unit)
-            if found is None:
-                raise fail(catalogs.both(UNKNOWN_UNIT, code=unit))
-            procedures = for_unit(session, found.id)
+        procedures = procedures_at(session, unit)
     rows = [{"code": p.code, "name": p.name, "field": p.field} for p in procedures]
     columns = [
         ("code", catalogs.both(CODE)),
@@ -74,7 +64,7 @@ def import_procedures(
             with progress_bar(catalogs.both(CHECKING), file.stat().st_size) as advance:
                 summary = importing.import_file(session, file, progress=advance)
         except ImportRejected as error:
-            raise rejected(catalogs, error) from None
+            raise rejected(error) from None
     if output is OutputFormat.json:
         print_json(summary.as_dict())
     else:

@@ -6,6 +6,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from hailong.models import Procedure, procedure_unit
+from hailong.units.service import unit_by_code
 
 
 def for_unit(session: Session, unit_id: int) -> Sequence[Procedure]:
@@ -16,3 +17,10 @@ def for_unit(session: Session, unit_id: int) -> Sequence[Procedure]:
     return session.scalars(
         select(Procedure).where(or_(Procedure.all_units, linked)).order_by(Procedure.name)
     ).all()
+
+
+def procedures_at(session: Session, unit_code: str | None = None) -> Sequence[Procedure]:
+    """Every procedure by code; with a unit, those a citizen can pick there."""
+    if unit_code is None:
+        return session.scalars(select(Procedure).order_by(Procedure.code)).all()
+    return for_unit(session, unit_by_code(session, unit_code).id)

@@ -7,14 +7,9 @@ from pathlib import Path
 import typer
 
 from hailong.cli_output import FORMAT_OPTION, OutputFormat, print_json, print_rows
-from hailong.cli_support import cli_context, fail
+from hailong.cli_support import cli_context
 from hailong.i18n import N_, Catalogs
-from hailong.questionnaires.service import (
-    QuestionnaireCodeTaken,
-    list_versions,
-    load_version,
-    parse_source,
-)
+from hailong.questionnaires.service import load_version, parse_source, version_rows
 from survey_flows import Questionnaire, QuestionnaireError, load_questionnaire, read_source
 
 DOMAIN = "questionnaires"
@@ -90,8 +85,6 @@ def load(ctx: typer.Context, file: Path = FILE_ARGUMENT) -> None:
     except QuestionnaireError as error:
         print_problems(error, file, NOTHING_STORED, err=True)
         raise typer.Exit(1) from None
-    except QuestionnaireCodeTaken as error:
-        raise fail(catalogs().both(error.message, **error.params)) from None
     criteria = len(parse_source(source).criteria_keys())
     typer.echo(catalogs().both(STORED if created else UNCHANGED, code=code, criteria=criteria))
 
@@ -100,16 +93,7 @@ def list_command(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> No
     """The stored questionnaire versions, with how many responses use each."""
     context = cli_context(ctx)
     with context.sessions() as session:
-        rows = [
-            {
-                "code": version.code,
-                "title": version.title,
-                "criteria": len(parse_source(version.source).criteria_keys()),
-                "responses": responses,
-                "loaded_at": version.created_at.isoformat(timespec="seconds"),
-            }
-            for version, responses in list_versions(session)
-        ]
+        rows = version_rows(session)
     if output is OutputFormat.json:
         print_json(rows)
         return

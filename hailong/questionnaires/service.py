@@ -1,15 +1,23 @@
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hailong.errors import HailongError
+from hailong.errors import HailongError, NotFound
 from hailong.i18n import N_
 from hailong.models import QuestionnaireVersion, Response
 from survey_flows import Questionnaire, load_questionnaire
 from survey_flows.questionnaire import builtin_source
+
+# Only plain names: a code may become a file name among the built-in questionnaires.
+QUESTIONNAIRE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+class UnknownQuestionnaire(NotFound):
+    message = N_("There is no questionnaire version called {code}.")
 
 
 @lru_cache(maxsize=32)
@@ -29,6 +37,16 @@ def get_or_load(session: Session, code: str) -> QuestionnaireVersion:
     session.add(version)
     session.flush()
     return version
+
+
+def questionnaire_by_code(session: Session, code: str) -> QuestionnaireVersion:
+    """A stored version, or a built-in one stored now; UnknownQuestionnaire otherwise."""
+    if not QUESTIONNAIRE_CODE.fullmatch(code):
+        raise UnknownQuestionnaire(code=code)
+    try:
+        return get_or_load(session, code)
+    except OSError:
+        raise UnknownQuestionnaire(code=code) from None
 
 
 def questionnaire_by_id(session: Session, questionnaire_id: int) -> Questionnaire:
@@ -85,3 +103,17 @@ def list_versions(session: Session) -> list[tuple[QuestionnaireVersion, int]]:
         .order_by(QuestionnaireVersion.code)
     )
     return [(version, int(count)) for version, count in rows]
+
+
+def version_rows(session: Session) -> list[dict[str, object]]:
+    """The stored versions for a listing: code, title, criteria, responses, when loaded."""
+    return [
+        {
+            "code": version.code,
+            "title": version.title,
+            "criteria": len(parse_source(version.source).criteria_keys()),
+            "responses": responses,
+            "loaded_at": version.created_at.isoformat(timespec="seconds"),
+        }
+        for version, responses in list_versions(session)
+    ]

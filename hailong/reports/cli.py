@@ -7,34 +7,28 @@ an interrupted download never leaves half a file under the name asked for.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import date
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
 
 import typer
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hailong.cli_output import atomic_file, progress_bar
-from hailong.cli_support import cli_context, fail
-from hailong.errors import BadInput, HailongError, NotFound
+from hailong.channels import running_channels
+from hailong.cli_output import file_type, output_file, progress_bar
+from hailong.cli_support import cli_context
 from hailong.i18n import N_, Catalogs
+from hailong.index.selection import select_index
 from hailong.index.service import ChannelGroup
-from hailong.models import Channel, Counter, Period, ReviewState, Unit
-from hailong.periods.service import get_by_code as period_by_code
+from hailong.models import ReviewState
+from hailong.reports.downloads import index_rows, response_filter
 from hailong.reports.index_table import write_index_csv, write_index_xlsx
-from hailong.reports.selection import IndexSelection
 from hailong.responses.exporting import (
     XLSX_ROW_LIMIT,
-    ResponseFilter,
     TooManyForXlsx,
     count_responses,
     write_responses_csv,
     write_responses_xlsx,
 )
-from hailong.units.service import get_by_code as unit_by_code
 
 CSV, XLSX, PDF = ".csv", ".xlsx", ".pdf"
 WRITTEN = N_("Written to {path}.")
@@ -49,112 +43,11 @@ CHANNELS_OPTION = typer.Option(
 LANGUAGE_OPTION = typer.Option("vi", "--language", help="vi (default) or en.")
 
 
-class UnknownPeriod(NotFound):
-    message = N_("Unknown period “{code}”.")
-
-
-class UnknownUnit(NotFound):
-    message = N_("Unknown unit code “{code}”.")
-
-
-class UnknownCounter(NotFound):
-    message = N_("There is no counter with id {counter}.")
-
-
-class UnknownChannel(BadInput):
-    message = N_("Unknown channel “{channel}”; use one of {channels}.")
-
-
-class BadDate(BadInput):
-    message = N_("“{value}” is not a date; write it as YYYY-MM-DD.")
-
-
-class DatesReversed(BadInput):
-    message = N_("The first day {start} is after the last day {end}.")
-
-
-class WrongFileType(BadInput):
-    message = N_("The file name must end in {suffixes}.")
-
-
-class CannotWrite(HailongError):
-    message = N_("Cannot write {path}: {error}")
-
-
-def _suffix(path: Path, allowed: tuple[str, ...]) -> str:
-    suffix = path.suffix.lower()
-    if suffix not in allowed:
-        raise WrongFileType(suffixes=" / ".join(allowed))
-    return suffix
-
-
-def _period(session: Session, code: str) -> Period:
-    found = period_by_code(session, code)
-    if found is None:
-        raise UnknownPeriod(code=code)
-    return found
-
-
-def _unit(session: Session, code: str | None) -> Unit | None:
-    if code is None:
-        return None
-    found = unit_by_code(session, code)
-    if found is None:
-        raise UnknownUnit(code=code)
-    return found
-
-
-def _channels(named: list[str]) -> tuple[str, ...] | None:
-    known = tuple(channel.value for channel in Channel)
-    for channel in named:
-        if channel not in known:
-            raise UnknownChannel(channel=channel, channels=", ".join(known))
-    return tuple(named) or None
-
-
-def _counters(session: Session, ids: list[int]) -> tuple[int, ...] | None:
-    found = set(session.scalars(select(Counter.id).where(Counter.id.in_(ids))))
-    for counter in ids:
-        if counter not in found:
-            raise UnknownCounter(counter=counter)
-    return tuple(ids) or None
-
-
-def _date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise BadDate(value=value) from None
-
-
-def _units_below(session: Session, unit: Unit | None) -> int:
-    """Rows of an index table: the subtree's units, plus the country's row when national."""
-    query = select(func.count()).select_from(Unit)
-    if unit is not None:
-        query = query.where(Unit.path.startswith(unit.path))
-    return (session.scalar(query) or 0) + (1 if unit is None else 0)
-
-
-@contextmanager
-def _target(path: Path) -> Iterator[BinaryIO]:
-    """A file that takes the name `path` only once it is complete."""
-    try:
-        with atomic_file(path) as out:
-            yield out
-    except OSError as error:
-        raise CannotWrite(path=path, error=error.strerror or error) from None
-
-
 def _run(ctx: typer.Context, output: Path, work: Callable[[Session, Catalogs], None]) -> None:
-    """One read-only transaction; expected failures become a polite message and exit code 1."""
+    """One read-only transaction, then say where the file is."""
     catalogs = Catalogs("reports")
-    try:
-        with cli_context(ctx).transaction() as session:
-            work(session, catalogs)
-    except HailongError as error:
-        raise fail(catalogs.both(error.message, **error.params)) from None
+    with cli_context(ctx).transaction() as session:
+        work(session, catalogs)
     typer.echo(catalogs.both(WRITTEN, path=output))
 
 
@@ -176,14 +69,13 @@ def register(app: typer.Typer) -> None:
         """The index table: one row per unit (CSV), or one sheet per level (XLSX)."""
 
         def work(session: Session, catalogs: Catalogs) -> None:
-            suffix = _suffix(output, (CSV, XLSX))
-            found_unit = _unit(session, unit)
-            selection = IndexSelection(_period(session, period), found_unit, channels)
+            suffix = file_type(output, (CSV, XLSX))
+            selection = select_index(session, period=period, unit=unit, channels=channels)
             write = write_index_xlsx if suffix == XLSX else write_index_csv
-            total = _units_below(session, found_unit)
+            total = index_rows(session, selection.unit)
             with (
                 progress_bar(catalogs.both(WRITING_INDEX), total) as advance,
-                _target(output) as out,
+                output_file(output) as out,
             ):
                 write(session, selection, out, language=language, on_progress=advance)
 
@@ -215,19 +107,17 @@ def register(app: typer.Typer) -> None:
         """Completed responses in the methodology's format, filtered; streamed row by row."""
 
         def work(session: Session, catalogs: Catalogs) -> None:
-            suffix = _suffix(output, (CSV, XLSX))
-            start, end = _date(first_day), _date(last_day)
-            if start is not None and end is not None and start > end:
-                raise DatesReversed(start=start, end=end)
-            selection = ResponseFilter(
-                period=_period(session, period),
-                unit=_unit(session, unit),
-                channels=_channels(channel),
-                review_states=tuple(state.value for state in review_state) or None,
-                counters=_counters(session, counter),
-                procedures=tuple(procedure) or None,
-                submitted_from=start,
-                submitted_to=end,
+            suffix = file_type(output, (CSV, XLSX))
+            selection = response_filter(
+                session,
+                period=period,
+                unit=unit,
+                channels=channel,
+                counters=counter,
+                procedures=procedure,
+                review_states=review_state,
+                first_day=first_day,
+                last_day=last_day,
             )
             write = write_responses_xlsx if suffix == XLSX else write_responses_csv
             total = count_responses(session, selection)
@@ -235,7 +125,7 @@ def register(app: typer.Typer) -> None:
                 raise TooManyForXlsx(count=total, limit=XLSX_ROW_LIMIT)
             with (
                 progress_bar(catalogs.both(WRITING_RESPONSES), total) as advance,
-                _target(output) as out,
+                output_file(output) as out,
             ):
                 write(session, selection, out, on_progress=advance)
 
@@ -264,11 +154,19 @@ def register(app: typer.Typer) -> None:
             # every other command would pay for them at start.
             from hailong.reports.report_pdf import write_report_pdf
 
-            _suffix(output, (PDF,))
-            selection = IndexSelection(_period(session, period), _unit(session, unit), channels)
-            with progress_bar(catalogs.both(WRITING_REPORT), 2) as advance, _target(output) as out:
+            file_type(output, (PDF,))
+            selection = select_index(session, period=period, unit=unit, channels=channels)
+            with (
+                progress_bar(catalogs.both(WRITING_REPORT), 2) as advance,
+                output_file(output) as out,
+            ):
                 write_report_pdf(
-                    session, selection, out, language=language, on_progress=lambda _: advance()
+                    session,
+                    selection,
+                    out,
+                    language=language,
+                    on_progress=lambda _: advance(),
+                    running=running_channels(cli_context(ctx).settings),
                 )
 
         _run(ctx, output, work)

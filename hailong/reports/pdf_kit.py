@@ -10,6 +10,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Table, TableStyle
 
 from hailong.fonts import BOLD, REGULAR
@@ -88,6 +89,18 @@ class Column:
     right: bool = False  # numbers
 
 
+# Left and right padding of every cell of `grid`, in points.
+CELL_PADDING = 4
+
+
+def number_column_width(largest: int, style: ParagraphStyle, *, at_least: float = 0) -> float:
+    """The width a column needs so its largest number never wraps ("110" would otherwise
+    break into "11" and "0" in a narrow rank column of a province with 100+ communes)."""
+    digits = stringWidth(str(largest), style.fontName, style.fontSize)
+    # A point to spare: reportlab wraps a word that fits only to the last rounding.
+    return max(at_least, digits + 2 * CELL_PADDING + 1)
+
+
 def grid(
     columns: Sequence[Column],
     rows: Sequence[Sequence[Any]],
@@ -112,8 +125,8 @@ def grid(
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
     ]
     table.setStyle(TableStyle(commands))
     return table

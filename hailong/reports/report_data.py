@@ -6,9 +6,11 @@ and checked on their own.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
+from hailong.channels import counted_channels
 from hailong.index.figures import Ratio, as_fraction
 from hailong.index.formula import PRIORITIES_KEY, criterion_counts
 from hailong.index.presenting import Priority, Warning, priorities, warnings
@@ -61,7 +63,9 @@ class Report:
     start_date: date
     end_date: date
     channels: ChannelGroup
-    official_channels: tuple[str, ...]
+    # The channels whose responses this report counts and that really bring some: running
+    # here or answered through (never a channel the service does not have).
+    channels_counted: tuple[str, ...]
     questionnaire_title: str
     questionnaire_code: str
     rollup_rule: str
@@ -140,10 +144,20 @@ def _negated(value: Ratio | None) -> Ratio | None:
     return None if value is None else (-value[0], value[1])
 
 
-def build_report(index: ComputedIndex, *, language: str) -> Report:
+def build_report(
+    index: ComputedIndex,
+    *,
+    language: str,
+    running: Collection[str] = (),
+    answered: Collection[str] = (),
+) -> Report:
+    """The report's content; `running` are the channels the service runs, `answered` those
+    that brought counted responses."""
     node, period = index.result.root, index.selection.period
     questionnaire = index.questionnaire
-    official = tuple(period.official_channels or ()) or tuple(c.value for c in Channel)
+    every = tuple(c.value for c in Channel)
+    official = tuple(period.official_channels or ()) or every
+    candidates = official if index.result.channels is ChannelGroup.official else every
     return Report(
         unit_code=None if node.unit is None else node.unit.code,
         unit_name=node.name,
@@ -153,7 +167,7 @@ def build_report(index: ComputedIndex, *, language: str) -> Report:
         start_date=period.start_date,
         end_date=period.end_date,
         channels=index.result.channels,
-        official_channels=official,
+        channels_counted=tuple(counted_channels(candidates, running=running, answered=answered)),
         questionnaire_title=questionnaire.title.get(language),
         questionnaire_code=questionnaire.code,
         rollup_rule=index.result.formula.rollup_rule,

@@ -8,7 +8,7 @@ responses themselves.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date
 from typing import Any, BinaryIO
 
@@ -28,10 +28,11 @@ from reportlab.platypus import (
 from sqlalchemy.orm import Session
 
 from hailong.fonts import REGULAR, register_reportlab_fonts
+from hailong.index.counts import answered_channels
 from hailong.index.figures import Ratio, percent
 from hailong.index.formula import POOLED
 from hailong.index.presenting import Warning
-from hailong.index.service import ChannelGroup, QuotaProgress
+from hailong.index.service import ChannelGroup, QuotaProgress, selection_for
 from hailong.periods.service import today_in_vietnam
 from hailong.reports import report_text as msg
 from hailong.reports.charts import elements_chart
@@ -44,12 +45,13 @@ from hailong.reports.pdf_kit import (
     Styles,
     grid,
     make_styles,
+    number_column_width,
     strong,
     text,
 )
 from hailong.reports.report_data import Report, build_report
 from hailong.reports.selection import IndexSelection, computed_index
-from hailong.reports.words import CHANNELS, Words
+from hailong.reports.words import Words
 
 MARGIN = 20 * mm
 WIDTH = A4[0] - 2 * MARGIN
@@ -146,11 +148,10 @@ class ReportDocument:
 
     def _channels(self) -> str:
         words, report = self.words, self.report
+        names = ", ".join(words.channel(code) for code in report.channels_counted)
         if report.channels is ChannelGroup.official:
-            names = ", ".join(words.channel(code) for code in report.official_channels)
             return words(msg.OFFICIAL_CHANNELS, channels=names)
-        every = ", ".join(words.channel(code) for code in CHANNELS)
-        return words(msg.ALL_CHANNELS, channels=every)
+        return words(msg.ALL_CHANNELS, channels=names)
 
     # 1. The index and its elements
     def elements(self) -> list[Flowable]:
@@ -334,9 +335,10 @@ class ReportDocument:
         words, styles, report = self.words, self.styles, self.report
         element_width = 15.5 * mm
         codes = [line.code for line in report.elements]
-        fixed = 7 * mm + 16 * mm + 14 * mm + 16 * mm
+        rank_width = number_column_width(len(report.children), styles.cell, at_least=7 * mm)
+        fixed = rank_width + 16 * mm + 14 * mm + 16 * mm
         columns = [
-            Column("#", 7 * mm, right=True),
+            Column("#", rank_width, right=True),
             Column(words(msg.UNIT_CODE), 16 * mm),
             Column(words(msg.UNIT), WIDTH - fixed - element_width * len(codes)),
             Column(words(msg.RESPONSES), 14 * mm, right=True),
@@ -383,13 +385,18 @@ def write_report_pdf(
     language: str | None = None,
     generated_on: date | None = None,
     on_progress: Progress | None = None,
+    running: Collection[str] = (),
 ) -> None:
-    """The report of `selection.unit` (the whole country when None) for its period."""
+    """The report of `selection.unit` (the whole country when None) for its period;
+    `running` are the channels the service runs (hailong.channels.running_channels)."""
     words = Words(language)
     index = computed_index(session, selection, words)
+    answered = answered_channels(
+        session, selection_for(selection.period, selection.channels, selection.unit)
+    )
     if on_progress is not None:
         on_progress("computed")
-    report = build_report(index, language=words.language)
+    report = build_report(index, language=words.language, running=running, answered=answered)
     register_reportlab_fonts()
     document = SimpleDocTemplate(
         out,

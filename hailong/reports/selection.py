@@ -1,25 +1,19 @@
-"""What an index download or a report is about: a period, a unit (or the country), a channel
-group; and the index computed for it once."""
+"""The index of a download or a report, computed once for its selection."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hailong.index.service import ChannelGroup, IndexResult, compute_index
-from hailong.models import Period, Unit
+from hailong.index.selection import IndexSelection, parent_of
+from hailong.index.service import IndexResult, compute_index
+from hailong.models import Unit
 from hailong.questionnaires.service import questionnaire_by_id
 from hailong.reports.words import WHOLE_COUNTRY, Words
 from survey_flows import Questionnaire
 
-
-@dataclass(frozen=True)
-class IndexSelection:
-    period: Period
-    unit: Unit | None = None  # the unit and everything below it; None: the whole country
-    channels: ChannelGroup = ChannelGroup.official
+__all__ = ["ComputedIndex", "IndexSelection", "computed_index"]
 
 
 @dataclass(frozen=True)
@@ -42,8 +36,5 @@ def computed_index(session: Session, selection: IndexSelection, words: Words) ->
         channels=selection.channels,
         national_name=words(WHOLE_COUNTRY),
     )
-    parent = None
-    if selection.unit is not None and selection.unit.parent_id is not None:
-        parent = session.scalar(select(Unit).where(Unit.id == selection.unit.parent_id))
     questionnaire = questionnaire_by_id(session, period.questionnaire_id)
-    return ComputedIndex(selection, result, questionnaire, parent)
+    return ComputedIndex(selection, result, questionnaire, parent_of(session, selection.unit))

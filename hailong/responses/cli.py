@@ -10,10 +10,9 @@ from typing import Any
 import typer
 
 from hailong.cli_support import cli_context, fail
-from hailong.errors import HailongError
 from hailong.i18n import N_, Catalogs
 from hailong.responses.importing import RowProblem, describe, import_responses
-from hailong.responses.service import review
+from hailong.responses.reviewing import review
 
 
 class ProgressBars:
@@ -91,18 +90,23 @@ REVIEW_STATES = {
 
 def review_command(
     ctx: typer.Context,
-    public_id: str = typer.Option(..., "--id", help="The response's public id."),
+    form_id: str = typer.Option(
+        ..., "--id", help="The form_id column of `hailong download responses`."
+    ),
     state: str = typer.Option(..., "--state", help="approved, rejected or pending."),
+    unit: str | None = typer.Option(
+        None, "--unit", help="Its unit_code, when a paper form's id is used in several units."
+    ),
+    period: str | None = typer.Option(
+        None, "--period", help="Its period, when a paper form's id is used in several periods."
+    ),
 ) -> None:
     """Approve or reject a response; a rejected one is left out of the index."""
-    catalogs = Catalogs("reports")
-    try:
-        with cli_context(ctx).transaction() as session:
-            decided = review(session, public_id=public_id, state=state).review_state
-    except HailongError as error:
-        messages = Catalogs("messages")
-        raise fail(messages.both(error.message, **error.params)) from None
-    typer.echo(_reviewed(catalogs, public_id.strip(), decided))
+    with cli_context(ctx).transaction() as session:
+        decided = review(
+            session, form_id=form_id, state=state, unit_code=unit, period_code=period
+        ).review_state
+    typer.echo(_reviewed(Catalogs("reports"), form_id.strip(), decided))
 
 
 def _reviewed(catalogs: Catalogs, public_id: str, state: str) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hailong.db import dialect_insert
-from hailong.errors import BadInput, HailongError, NotFound
+from hailong.errors import HailongError
 from hailong.i18n import N_
 from hailong.models import (
     Answer,
@@ -20,7 +20,6 @@ from hailong.models import (
     Period,
     Response,
     ResponseStatus,
-    ReviewState,
 )
 from hailong.models.base import utcnow
 from hailong.questionnaires.service import questionnaire_by_id
@@ -34,14 +33,6 @@ PROCEDURE_KEY = "procedure"
 class ResponseFinished(HailongError):
     status_code = 409
     message = N_("This survey has already been sent. Thank you!")
-
-
-class UnknownResponse(NotFound):
-    message = N_("There is no response with the id {public_id}.")
-
-
-class UnknownReviewState(BadInput):
-    message = N_("{state} is not a review state; use one of {states}.")
 
 
 @dataclass
@@ -193,21 +184,6 @@ def record_event(session: Session, *, channel: str, event_id: str) -> bool:
         .returning(InboundEvent.__table__.c.id)
     )
     return session.execute(statement).first() is not None
-
-
-def review(session: Session, *, public_id: str, state: str) -> Response:
-    """An official's decision on a response: approved, rejected (left out of the index) or
-    back to pending. Its tallies move with it, in the same transaction."""
-    try:
-        decided = ReviewState(state.strip().lower())
-    except ValueError:
-        states = ", ".join(s.value for s in ReviewState)
-        raise UnknownReviewState(state=state, states=states) from None
-    response = by_public_id(session, public_id.strip())
-    if response is None:
-        raise UnknownResponse(public_id=public_id)
-    tallies.set_review_state(session, response, decided)
-    return response
 
 
 def preferred_language(session: Session, *, channel: str, respondent_ref: str) -> str | None:

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 from sqlalchemy.orm import Session
 
-from hailong.bulk import copy_upsert, insert_rows, is_postgresql
-from hailong.db import dialect_insert
+from hailong.bulk import copy_upsert, insert_rows
+from hailong.db import dialect_insert, is_postgresql
 from hailong.models import (
     Answer,
     Period,

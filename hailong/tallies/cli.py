@@ -6,19 +6,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from hailong.cli_output import progress_bar
-from hailong.cli_support import CliContext, cli_context, fail
+from hailong.cli_support import CliContext, cli_context
 from hailong.i18n import N_, Catalogs
-from hailong.models import Period, Unit
-from hailong.periods.service import get_by_code as period_by_code
+from hailong.periods.service import period_by_code, periods_or_one
 from hailong.tallies import verify
 from hailong.tallies.layout import RESPONSES_KEY
-from hailong.tallies.service import TALLY_KEYS, UNIT_TALLY_KEYS
 
-UNKNOWN_PERIOD = N_("Unknown period “{code}”.")
 NO_PERIODS = N_("There are no periods yet: nothing to do.")
 REBUILDING = N_("Rebuilding the tallies of period {period}")
 REBUILT = N_("Period {period}: tallies rebuilt from the raw answers ({rows} tally rows).")
@@ -29,21 +24,12 @@ DIFFERENCE = N_("{table}: {key}: the raw answers give {expected}, the table hold
 REPAIR = N_("Run `hailong tallies rebuild --period {period}` to repair them.")
 
 
-def _periods(session: Session, code: str | None, catalogs: Catalogs) -> list[Period]:
-    if code is not None:
-        period = period_by_code(session, code.strip())
-        if period is None:
-            raise fail(catalogs.both(UNKNOWN_PERIOD, code=code))
-        return [period]
-    periods = list(session.scalars(select(Period).order_by(Period.start_date, Period.code)))
-    if not periods:
-        typer.echo(catalogs.both(NO_PERIODS), err=True)
-    return periods
-
-
 def _period_codes(context: CliContext, code: str | None, catalogs: Catalogs) -> list[str]:
     with context.transaction() as session:
-        return [period.code for period in _periods(session, code, catalogs)]
+        codes = [period.code for period in periods_or_one(session, code)]
+    if not codes:
+        typer.echo(catalogs.both(NO_PERIODS), err=True)
+    return codes
 
 
 def rebuild_command(
@@ -56,7 +42,6 @@ def rebuild_command(
     for code in _period_codes(context, period, catalogs):
         with context.transaction() as session:
             found = period_by_code(session, code)
-            assert found is not None
             typer.echo(catalogs.both(REBUILDING, period=code), err=True)
             total = verify.units_with_responses(session, found)
             with progress_bar(catalogs.both(REBUILDING, period=code), total) as advance:
@@ -64,19 +49,9 @@ def rebuild_command(
         typer.echo(catalogs.both(REBUILT, period=code, rows=rows))
 
 
-def _key_names(table: str) -> tuple[str, ...]:
-    return TALLY_KEYS if table == "tally" else UNIT_TALLY_KEYS
-
-
-def _unit_codes(session: Session, differences: Iterable[verify.Difference]) -> dict[int, str]:
-    """The codes of the units the differences name, in one query."""
-    ids = {d.key[_key_names(d.table).index("unit_id")] for d in differences}
-    return dict(session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(ids))).tuples().all())
-
-
 def _key_text(unit_codes: Mapping[int, str], table: str, key: tuple[Any, ...]) -> str:
     """A tally row's key for people: column=value, with the unit's code for its id."""
-    names = _key_names(table)
+    names = verify.key_names(table)
     parts = []
     for name, value in zip(names, key, strict=True):
         if name == "period_id":
@@ -111,10 +86,9 @@ def check_command(
             # Before anything is read: answers arriving meanwhile must not show on one side only.
             verify.repeatable_read(session)
             found = period_by_code(session, code)
-            assert found is not None
             typer.echo(catalogs.both(CHECKING, period=code), err=True)
             differences = verify.check(session, found)
-            unit_codes = _unit_codes(session, differences)
+            unit_codes = verify.unit_codes(session, differences)
             for difference in differences:
                 key = _key_text(unit_codes, difference.table, difference.key)
                 for change in difference.changes:

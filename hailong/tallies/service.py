@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
-from hailong.bulk import ColumnType, copy_upsert, is_postgresql
-from hailong.db import dialect_insert
+from hailong.bulk import ColumnType, copy_upsert
+from hailong.db import dialect_insert, is_postgresql
 from hailong.models import Answer, Response, ResponseStatus, ReviewState, Tally, UnitTally
 from hailong.models.packing import pack
 from hailong.questionnaires.service import questionnaire_by_id

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import Select, String, cast, delete, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
-from hailong.models import Answer, Period, Response, ResponseStatus, Tally, UnitTally
+from hailong.db import is_postgresql
+from hailong.models import Answer, Period, Response, ResponseStatus, Tally, Unit, UnitTally
 from hailong.models.packing import CorruptTally
 from hailong.questionnaires.service import questionnaire_by_id
 from hailong.tallies.layout import RESPONSES_KEY, TallyLayout, layout_for
@@ -93,7 +94,7 @@ def raw_batches(session: Session, period: Period) -> Iterator[tuple[int, TallyBa
 def lock_tallies(session: Session) -> None:
     """Make live answers wait while a rebuild runs: a response that completes meanwhile is
     then counted exactly once, by its own upsert after the rebuild commits."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         session.connection().exec_driver_sql(
             "LOCK TABLE tally, unit_tally IN SHARE ROW EXCLUSIVE MODE"
         )
@@ -217,7 +218,7 @@ def repeatable_read(session: Session) -> None:
 
     It can only be chosen before the transaction's first statement; later it does nothing.
     """
-    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+    if is_postgresql(session) and not session.in_transaction():
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
@@ -241,3 +242,14 @@ def check(session: Session, period: Period) -> list[Difference]:
         differences += comparer.compare("tally", _keyed(tally_rows), tally or {})
         differences += comparer.compare("unit_tally", _keyed(unit_rows), unit_tally or {})
     return differences
+
+
+def unit_codes(session: Session, differences: Iterable[Difference]) -> dict[int, str]:
+    """The codes of the units the differences name, in one query (to show them to people)."""
+    ids = {d.key[key_names(d.table).index("unit_id")] for d in differences}
+    return dict(session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(ids))).tuples().all())
+
+
+def key_names(table: str) -> tuple[str, ...]:
+    """The key columns of a tally table, in the order of a Difference's key."""
+    return TALLY_KEYS if table == "tally" else UNIT_TALLY_KEYS

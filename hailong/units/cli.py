@@ -5,14 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.orm import aliased
 
 from hailong.cli_output import FORMAT_OPTION, OutputFormat, print_json, print_rows, progress_bar
 from hailong.cli_support import cli_context, fail
-from hailong.errors import HailongError
 from hailong.i18n import N_, Catalogs
-from hailong.models import Unit
 from hailong.units import official
 from hailong.units.importing import (
     ImportRejected,
@@ -21,6 +17,7 @@ from hailong.units.importing import (
     store_units,
     valid_rows,
 )
+from hailong.units.service import unit_rows
 
 NOTHING_STORED = N_("Nothing was stored: {count} bad rows. Correct them and import the file again.")
 UNITS_STORED = N_("Units: {created} created, {updated} updated, {unchanged} unchanged.")
@@ -39,15 +36,17 @@ def admin_catalogs() -> Catalogs:
     return Catalogs("admin")
 
 
-def rejected(catalogs: Catalogs, error: ImportRejected) -> typer.Exit:
-    """Every bad row on stderr, Vietnamese first, then the exit to raise."""
+def rejected(error: ImportRejected) -> typer.Exit:
+    """Every bad row on stderr, Vietnamese first, each in the domain that words it (units,
+    procedures and counters share this), then the exit to raise."""
+    catalogs = admin_catalogs()
+    worded = {catalogs.domain: catalogs}
     for problem in error.problems:
-        typer.echo(catalogs.both(problem.message, line=problem.line, **problem.params), err=True)
+        if problem.domain not in worded:
+            worded[problem.domain] = Catalogs(problem.domain)
+        line = worded[problem.domain].both(problem.message, line=problem.line, **problem.params)
+        typer.echo(line, err=True)
     return fail(catalogs.both(NOTHING_STORED, count=len(error.problems)))
-
-
-def failed(catalogs: Catalogs, error: HailongError) -> typer.Exit:
-    return fail(catalogs.both(error.message, **error.params))
 
 
 def print_summary(catalogs: Catalogs, summary: ImportSummary, output: OutputFormat) -> None:
@@ -88,14 +87,11 @@ def import_units(
                 with progress_bar(catalogs.both(CHECKING), file.stat().st_size) as advance:
                     plan = check_file(session, file, progress=advance)
             except ImportRejected as error:
-                raise rejected(catalogs, error) from None
+                raise rejected(error) from None
             with progress_bar(catalogs.both(STORING), len(plan.lines)) as advance:
                 summary = store_units(session, valid_rows(file), plan.parents, progress=advance)
         else:
-            try:
-                chosen = official.find_province(province) if province is not None else None
-            except HailongError as error:
-                raise failed(catalogs, error) from None
+            chosen = official.find_province(province) if province is not None else None
             with progress_bar(catalogs.both(STORING), official.count_rows(chosen)) as advance:
                 summary = official.import_official(session, province=chosen, progress=advance)
     print_summary(catalogs, summary, output)
@@ -104,21 +100,12 @@ def import_units(
 def list_units(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> None:
     """List every unit: code, name, level and the parent's code."""
     catalogs = admin_catalogs()
-    parent = aliased(Unit)
-    query = (
-        select(Unit.code, Unit.name, Unit.level, parent.code.label("parent_code"), Unit.active)
-        .outerjoin(parent, Unit.parent_id == parent.id)
-        .order_by(Unit.code)
-    )
     with cli_context(ctx).transaction() as session:
-        records = session.execute(query).all()
-    rows = [
-        {"code": r.code, "name": r.name, "level": r.level, "parent_code": r.parent_code}
-        for r in records
-    ]
-    if output is OutputFormat.table:
-        for row, record in zip(rows, records, strict=True):
-            row["active"] = record.active
+        rows = unit_rows(session)
+    if output is OutputFormat.json:
+        # Scripts read the tree; whether a unit still takes surveys is for people.
+        for row in rows:
+            del row["active"]
     columns = [
         ("code", catalogs.both(CODE)),
         ("name", catalogs.both(NAME)),

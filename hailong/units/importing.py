@@ -19,7 +19,7 @@ from typing import Protocol, TextIO, TypeVar
 from sqlalchemy import ColumnElement, String, select
 from sqlalchemy.orm import Session, aliased
 
-from hailong.i18n import N_
+from hailong.i18n import N_, domain_of
 from hailong.models import Unit, UnitLevel
 from hailong.units.service import set_parent
 
@@ -64,13 +64,19 @@ class UnitRow:
     parent_code: str | None
 
 
+# The translation domain these problems are worded in; another package's say their own.
+WORDED_IN = domain_of(__name__)
+
+
 @dataclass(frozen=True)
 class Problem:
-    """A bad row: an English msgid with a {line} placeholder, and its parameters."""
+    """A bad row: an English msgid with a {line} placeholder, its parameters, and the
+    translation domain of the module that words it."""
 
     line: int
     message: str
     params: Mapping[str, object] = field(default_factory=dict)
+    domain: str = WORDED_IN
 
 
 class ImportRejected(Exception):
@@ -330,7 +336,7 @@ def store_units(
             units[row.code] = unit
         session.flush()
         progress(len(batch))
-    outside = _units_by_code(session, {p for p in parents.values() if p and p not in units})
+    outside = units_by_code(session, {p for p in parents.values() if p and p not in units})
     for code in parents_first(parents):
         parent_code = parents[code]
         parent = (units.get(parent_code) or outside.get(parent_code)) if parent_code else None
@@ -345,7 +351,7 @@ def store_units(
     return summary
 
 
-def _units_by_code(session: Session, codes: set[str]) -> dict[str, Unit]:
+def units_by_code(session: Session, codes: set[str]) -> dict[str, Unit]:
     found: dict[str, Unit] = {}
     for chunk in batched(sorted(codes), BATCH):
         found.update((u.code, u) for u in session.scalars(select(Unit).where(Unit.code.in_(chunk))))

@@ -20,7 +20,7 @@ from hailong.i18n import N_
 from hailong.settings import Environment, Settings
 
 if TYPE_CHECKING:
-    from hailong.app import AppContext
+    from hailong.context import AppContext
 
 SESSION_COOKIE = "hl_office"
 

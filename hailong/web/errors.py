@@ -18,12 +18,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from hailong.errors import BadInput, HailongError
-from hailong.i18n import N_
+from hailong.i18n import N_, Catalogs, catalogs_for
 from hailong.web.rendering import Renderer, format_date, other_language, request_language
 from hailong.web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 
 if TYPE_CHECKING:
-    from hailong.app import AppContext
+    from hailong.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,9 @@ def install_error_handlers(app: FastAPI, context: AppContext) -> None:
 
     async def on_hailong_error(request: Request, exc: Exception) -> HTMLResponse:
         assert isinstance(exc, HailongError)
-        return error_page(renderer, request, exc.status_code, exc.message, exc.params)
+        # An error is worded in its own module's domain (see hailong/i18n.py).
+        words = catalogs_for(exc.domain)
+        return error_page(renderer, request, exc.status_code, exc.message, exc.params, words)
 
     async def on_http_error(request: Request, exc: Exception) -> HTMLResponse:
         assert isinstance(exc, StarletteHTTPException)
@@ -73,15 +75,18 @@ def error_page(
     status_code: int,
     message: str,
     params: Mapping[str, Any],
+    catalogs: Catalogs | None = None,
 ) -> HTMLResponse:
+    """A polite page; `message` is looked up in `catalogs` (the renderer's by default)."""
     language = request_language(request)
     second = other_language(language)
+    words = catalogs or renderer.catalogs
     return renderer.render(
         request,
         "error.html",
         {
-            "message": _translate(renderer, language, message, params),
-            "message_other": _translate(renderer, second, message, params),
+            "message": _translate(words, language, message, params),
+            "message_other": _translate(words, second, message, params),
             "status_code": status_code,
         },
         status_code=status_code,
@@ -89,9 +94,9 @@ def error_page(
     )
 
 
-def _translate(renderer: Renderer, language: str, message: str, params: Mapping[str, Any]) -> str:
+def _translate(catalogs: Catalogs, language: str, message: str, params: Mapping[str, Any]) -> str:
     shown = {k: format_date(v) if isinstance(v, date) else v for k, v in params.items()}
-    text = renderer.gettext(language, message)
+    text = catalogs.gettext(language, message)
     try:
         return text.format(**shown)
     except (KeyError, IndexError, ValueError):

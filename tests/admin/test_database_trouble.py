@@ -19,7 +19,9 @@ def run(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_database_without_tables_asks_for_the_upgrade(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'never-migrated.db'}"
+    path = tmp_path / "never-migrated.db"
+    path.touch()  # an empty SQLite database: a file without tables
+    url = f"sqlite:///{path}"
 
     result = run(url, "index", "--period", "2026")
 

@@ -220,10 +220,22 @@ class TestDemoServer:
         assert len(kept.strip()) >= 32
 
         second_url, printed = run_demo()
+        # It says where its database is, since it made one in the working directory.
+        assert f"Cơ sở dữ liệu: {tmp_path / 'hailong.db'}" in printed
         assert secret.read_text() == kept
         # Another port, the same database: seeded once, so the same counter's token.
         assert second_url.split("/q/")[1] == first_url.split("/q/")[1]
         assert "không thêm dữ liệu mẫu" in printed
+
+
+class TestTheSecretStaysOutOfGit:
+    def test_the_demo_secret_file_is_ignored(self, tmp_path: Path) -> None:
+        root = Path(__file__).resolve().parents[2]
+        for place in (SECRET_FILE, f"data/{SECRET_FILE}"):
+            ignored = subprocess.run(
+                ["git", "check-ignore", "--quiet", "--no-index", place], cwd=root, check=False
+            )
+            assert ignored.returncode == 0, f"{place} is not in .gitignore"
 
 
 class TestEnsureSecret:

@@ -9,8 +9,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hailong.models import Period, Unit
-from hailong.periods.cli import BadDate, parse_date
-from hailong.periods.service import get_by_code, open_period, quota_for, today_in_vietnam
+from hailong.periods.service import (
+    BadDate,
+    get_by_code,
+    open_period,
+    parse_day,
+    quota_for,
+    today_in_vietnam,
+)
 from tests.admin.conftest import Hailong, as_json
 from tests.factories import make_unit
 
@@ -177,6 +183,6 @@ def _unit_ids(session: Session) -> list[tuple[str, int]]:
 
 class TestDates:
     def test_dates_are_checked_as_calendar_dates(self) -> None:
-        assert parse_date(" 2026-02-28 ") == date(2026, 2, 28)
+        assert parse_day(" 2026-02-28 ") == date(2026, 2, 28)
         with pytest.raises(BadDate):
-            parse_date("2026-02-30")
+            parse_day("2026-02-30")

@@ -212,8 +212,8 @@ class TestPoliteErrors:
     @pytest.mark.parametrize(
         ("options", "said"),
         [
-            (["--period", "1999"], "Không có đợt khảo sát “1999”"),
-            (["--period", PERIOD, "--unit", "NOWHERE"], "Không có đơn vị mang mã “NOWHERE”"),
+            (["--period", "1999"], "Không có đợt khảo sát nào mang mã 1999"),
+            (["--period", PERIOD, "--unit", "NOWHERE"], "Không có đơn vị nào mang mã NOWHERE"),
             (["--period", PERIOD, "--channels", "some"], "Kênh phải là 'official'"),
             (["--period", PERIOD, "--by", "counter"], "--unit"),
         ],

@@ -25,7 +25,9 @@ from babel.messages.pofile import read_po
 from babel.util import pathmatch
 from jinja2.ext import babel_extract
 
-from hailong.i18n import DOMAIN_SOURCES, LANGUAGES, po_path
+from hailong.errors import BadInput, NotFound
+from hailong.i18n import DOMAIN_SOURCES, LANGUAGES, Catalogs, MissingMessage, domain_of, po_path
+from hailong.periods.service import UnknownPeriod
 from survey_flows.questionnaire import QuestionnaireError, parse_questionnaire
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -186,6 +188,58 @@ class TestTheCatalogCheckFindsProblems:
         assert not looks_vietnamese("Cam on Ong/Ba da tra loi", "Thank you for answering")
         assert not looks_vietnamese("Please answer this question.", "Please answer this question.")
         assert looks_vietnamese("Trang %(n)s/%(total)s", "Page %(n)s of %(total)s")
+
+
+PACKAGE_GLOB = re.compile(r"^[a-z0-9_]+(/[a-z0-9_]+)*/\*\*\.(py|html)$")
+TOP_MODULE = re.compile(r"^hailong/[a-z0-9_]+\.py$")
+
+
+class TestDomainsFollowPackages:
+    def test_a_domain_owns_whole_packages_or_single_top_modules(self) -> None:
+        for domain, patterns in DOMAIN_SOURCES.items():
+            for pattern in patterns:
+                assert PACKAGE_GLOB.match(pattern) or TOP_MODULE.match(pattern), (domain, pattern)
+
+    def test_every_source_file_with_strings_has_exactly_one_domain(self) -> None:
+        owners: dict[str, list[str]] = {}
+        for domain, patterns in DOMAIN_SOURCES.items():
+            for path in source_files(patterns):
+                owners.setdefault(path.relative_to(ROOT).as_posix(), []).append(domain)
+        assert {name: found for name, found in owners.items() if len(found) > 1} == {}
+        for package in ("hailong", "bot", "webhook", "qr"):
+            for path in sorted((ROOT / package).rglob("*.py")):
+                name = path.relative_to(ROOT).as_posix()
+                if any(True for _ in extract(path)):
+                    assert name in owners, f"{name} has strings but no domain"
+
+    def test_moving_code_inside_a_package_keeps_its_domain(self) -> None:
+        assert domain_of("hailong.periods.cli") == domain_of("hailong.periods.service")
+        assert domain_of("hailong.counters.cli") == domain_of("hailong.counters.bulk")
+        assert domain_of("hailong.responses.cli") == domain_of("hailong.responses.service")
+
+
+class TestStrictLookups:
+    def test_tests_look_msgids_up_strictly(self) -> None:
+        assert Catalogs.strict
+
+    def test_a_msgid_from_another_domain_fails_loudly(self) -> None:
+        web_only = "Please answer this question."
+        assert Catalogs("messages").gettext("vi", web_only) != web_only
+        with pytest.raises(MissingMessage, match="admin"):
+            Catalogs("admin").gettext("vi", web_only)
+        with pytest.raises(MissingMessage):
+            Catalogs("admin").get("en").gettext(web_only)
+
+    def test_an_error_is_worded_in_its_own_modules_domain(self) -> None:
+        assert UnknownPeriod(code="1999").domain == "messages"
+        assert UnknownPeriod(code="1999").both() == (
+            "Không có đợt khảo sát nào mang mã 1999. / There is no period with the code 1999."
+        )
+
+        class Worded(NotFound):  # words nothing of its own: its parent's words and domain
+            pass
+
+        assert Worded().domain == domain_of(BadInput.__module__) == "messages"
 
 
 # --- Questionnaire labels: both languages, enforced by the loader itself.

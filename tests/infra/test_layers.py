@@ -7,6 +7,9 @@ TYPE_CHECKING) counts, relative imports are resolved to the module they name.
 from __future__ import annotations
 
 import ast
+import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,8 +18,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("hailong", "survey_flows", "bot", "webhook", "qr", "migrations")
 ADAPTERS = ("bot", "webhook")
-# Where the web app and the command line are put together from every part.
-ASSEMBLY_POINTS = ("hailong.app", "hailong.cli")
+# Where the web app, the command line and the channels are put together from every part.
+ASSEMBLY_POINTS = ("hailong.app", "hailong.cli", "hailong.channels")
+# The one module that asks which database is in use (hailong.db.is_postgresql). SQLAlchemy
+# hands the models' column types the dialect itself; migrations run outside the app.
+DIALECT_QUESTION = re.compile(r"dialect\.name\b")
+MAY_ASK_THE_DIALECT = ("hailong/db.py", "hailong/models/", "migrations/")
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,31 @@ class TestCoreImportsNoAdapter:
     def test_only_the_assembly_points_import_adapters(self, imports: list[Import]) -> None:
         core = [i for i in imports if not any(within(i.module, a) for a in ASSEMBLY_POINTS)]
         assert violations(core, "hailong", ADAPTERS) == []
+
+
+class TestOnePlaceAsksForPostgresql:
+    def test_only_hailong_db_asks_which_database_is_in_use(self) -> None:
+        asking = sorted(
+            f"{path.relative_to(ROOT)}:{number}"
+            for package in PACKAGES
+            for path in (ROOT / package).rglob("*.py")
+            if not path.relative_to(ROOT).as_posix().startswith(MAY_ASK_THE_DIALECT)
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if DIALECT_QUESTION.search(line)
+        )
+        assert asking == [], "use hailong.db.is_postgresql"
+
+
+class TestTheRegistryLoadsNoAdapter:
+    def test_importing_the_channel_registry_loads_no_chat_library(self) -> None:
+        # The registry names adapters only inside the functions that build a channel: the
+        # report and the periods import it, and must not load aiogram for it.
+        loaded = "print(sorted(m for m in sys.modules if m.split('.')[0] in ADAPTERS))"
+        code = f"import sys, hailong.channels; ADAPTERS = {(*ADAPTERS, 'aiogram')!r}; {loaded}"
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+        )
+        assert done.stdout.strip() == "[]", done.stderr
 
 
 class TestTheCheckerSeesImports:

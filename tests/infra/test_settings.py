@@ -90,9 +90,13 @@ class TestEverySubcommand:
         env = {"HAILONG_ENVIRONMENT": "production", "HAILONG_SECRET_KEY": None}
         for path in commands:
             result = runner.invoke(app, list(path), env=env)
-            assert result.exit_code != 0, path
-            assert isinstance(result.exception, ValidationError), (path, result.output)
-            assert "HAILONG_SECRET_KEY" in str(result.exception), path
+            # One polite line, Vietnamese then English, and no traceback.
+            assert result.exit_code == 1, (path, result.output, result.exception)
+            assert isinstance(result.exception, SystemExit), (path, result.exception)
+            assert result.stdout == "", path
+            assert result.stderr.count("\n") == 1, (path, result.stderr)
+            assert "HAILONG_SECRET_KEY" in result.stderr, path
+            assert "openssl rand" in result.stderr, path
 
 
 class TestDatabaseUrl:
@@ -134,3 +138,40 @@ class TestDatabaseUrl:
         assert result.returncode != 0
         assert "HAILONG_SECRET_KEY" in result.stderr
         assert not target.exists()
+
+
+class TestWhereTheDatabaseIs:
+    def test_a_command_outside_a_project_creates_no_database(self, tmp_path: Path) -> None:
+        result = run_hailong("units", env=clean_environment(), cwd=tmp_path)
+        assert result.returncode == 1
+        assert str(tmp_path / "hailong.db") in result.stderr
+        assert "hailong db upgrade" in result.stderr and "HAILONG_DATABASE_URL" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert list(tmp_path.iterdir()) == []
+
+    def test_db_upgrade_says_where_it_made_the_database(self, tmp_path: Path) -> None:
+        result = run_hailong("db", "upgrade", env=clean_environment(), cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert str(tmp_path / "hailong.db") in result.stdout
+
+    def test_a_postgresql_url_is_shown_without_its_password(self) -> None:
+        from hailong.cli_support import database_location
+
+        shown = database_location("postgresql://hailong:s3cret@db.example:5432/hailong")
+        assert "s3cret" not in shown and "db.example:5432/hailong" in shown
+
+
+class TestBadSettings:
+    def test_a_bad_value_is_one_polite_line_naming_the_variable(self, tmp_path: Path) -> None:
+        env = clean_environment(HAILONG_RESUME_HOURS="a day")
+        result = run_hailong("units", env=env, cwd=tmp_path)
+        assert result.returncode == 1
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert "HAILONG_RESUME_HOURS" in result.stderr and "Traceback" not in result.stderr
+
+    def test_production_without_a_secret_in_a_real_process(self, tmp_path: Path) -> None:
+        env = clean_environment(HAILONG_ENVIRONMENT="production")
+        result = run_hailong("serve", env=env, cwd=tmp_path)
+        assert result.returncode == 1
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert "HAILONG_SECRET_KEY" in result.stderr

@@ -228,7 +228,7 @@ class TestCommand:
         folder.mkdir()
         target = str(folder / "index.csv")
         result = hailong("download", "index", "--period", "1999", "-o", target)
-        assert result.exit_code == 1 and "Không có đợt khảo sát “1999”" in result.stderr
+        assert result.exit_code == 1 and "Không có đợt khảo sát nào mang mã 1999" in result.stderr
         result = hailong("download", "index", "--period", PERIOD, "--unit", "nowhere", "-o", target)
-        assert result.exit_code == 1 and "Không có đơn vị mang mã “nowhere”" in result.stderr
+        assert result.exit_code == 1 and "Không có đơn vị nào mang mã nowhere" in result.stderr
         assert list(folder.iterdir()) == []

@@ -108,11 +108,11 @@ class TestRefusals:
     @pytest.mark.parametrize(
         ("options", "message"),
         [
-            (["--channel", "fax"], "Kênh “fax” không hợp lệ"),
-            (["--counter", "999999"], "Không có quầy mang mã số 999999."),
-            (["--from", "2026-02-30"], "“2026-02-30” không phải là ngày"),
+            (["--channel", "fax"], "fax không phải là kênh khảo sát"),
+            (["--counter", "999999"], "Không có quầy nào có mã số 999999."),
+            (["--from", "2026-02-30"], "2026-02-30 không phải là ngày"),
             (["--from", "2026-04-01", "--to", "2026-03-01"], "Ngày bắt đầu 2026-04-01 đứng sau"),
-            (["--unit", "nowhere"], "Không có đơn vị mang mã “nowhere”"),
+            (["--unit", "nowhere"], "Không có đơn vị nào mang mã nowhere"),
         ],
     )
     def test_polite_and_no_file(

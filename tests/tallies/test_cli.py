@@ -191,5 +191,5 @@ class TestRebuild:
         for command in ("rebuild", "check"):
             result = hailong("tallies", command, "--period", "1999")
             assert result.exit_code != 0
-            assert "Không có đợt khảo sát “1999”" in result.stderr
+            assert "Không có đợt khảo sát nào mang mã 1999" in result.stderr
             assert "Traceback" not in result.stderr

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qr.tokens import start_payload
+from hailong.counters.tokens import start_payload
 from survey_flows import Questionnaire
 from tests.telegram.chat import Chat, answer
 from tests.telegram.conftest import Office

@@ -14,8 +14,8 @@ from typer.testing import CliRunner, Result
 from bot.telegram.factory import ALLOWED_UPDATES, WEBHOOK_PATH
 from hailong.app import create_app
 from hailong.cli import build_cli
+from hailong.counters.tokens import start_payload
 from hailong.settings import Settings
-from qr.tokens import start_payload
 from tests.admin.test_demo import SURVEY_URL, Output
 from tests.conftest import TEST_SECRET
 from tests.fakes.telegram_api import FakeTelegramAPI

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.telegram import rendering
 from hailong.app import create_app
+from hailong.counters.tokens import start_payload
 from hailong.i18n import Catalogs
 from hailong.models import Base, ResponseStatus
 from hailong.settings import Settings
-from qr.tokens import start_payload
 from survey_flows import (
     NO,
     OTHER_PROCEDURE,

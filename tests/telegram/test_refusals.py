@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.telegram.factory import WEBHOOK_PATH
 from hailong.counters import service as counters
+from hailong.counters.tokens import SHORT_CODE_ALPHABET, start_payload
 from hailong.i18n import Catalogs
 from hailong.models import Counter
 from hailong.periods.service import today_in_vietnam
-from qr.tokens import SHORT_CODE_ALPHABET, start_payload
 from survey_flows import YES, Questionnaire
 from tests.telegram.chat import (
     Chat,

@@ -10,8 +10,8 @@ from sqlalchemy import Engine
 
 from bot.telegram.factory import WEBHOOK_PATH
 from hailong.app import create_app
+from hailong.counters.tokens import start_payload
 from hailong.settings import Settings
-from qr.tokens import start_payload
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.infra.processes import free_port
 from tests.telegram.chat import Chat, TelegramUser, Updates, webhook_headers

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from hailong import migrate
@@ -57,6 +58,16 @@ def place(sessions: sessionmaker[Session]) -> Place:
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as client:
+        yield client
+
+
+@pytest.fixture
+def telegram_client(settings: Settings) -> Iterator[TestClient]:
+    """The app with Telegram on and the bot's name set, so startup asks Telegram nothing."""
+    configured = settings.model_copy(
+        update={"telegram_token": SecretStr("1:fake"), "telegram_bot_username": "hailong_bot"}
+    )
+    with TestClient(create_app(configured)) as client:
         yield client
 
 

@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from hailong.app import create_app
+from hailong.counters.tokens import start_payload
 from hailong.models import ResponseStatus, Unit
 from hailong.settings import Settings
-from qr.tokens import start_payload
 from tests.factories import make_counter
 from tests.web.citizen import Citizen, all_responses, answers_of, stored_counts
 from tests.web.conftest import Place
@@ -259,8 +259,9 @@ class TestLandingPage:
         assert "t.me" not in landing.text
 
     def test_links_to_telegram_when_a_bot_is_configured(
-        self, client: TestClient, place: Place
+        self, telegram_client: TestClient, place: Place
     ) -> None:
+        client = telegram_client
         client.app.state.telegram_username = "hailong_bot"  # type: ignore[attr-defined]
         landing = client.get(f"/q/{place.token}")
         assert f'href="https://t.me/hailong_bot?start={start_payload(place.token)}"' in landing.text

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from hailong.channels import landing_invitations
 from hailong.counters.service import CounterAccess, resolve_short_code, resolve_token
 from hailong.db import unit_of_work
 from hailong.models import ResponseStatus
@@ -26,12 +27,11 @@ from hailong.responses.service import SurveyState
 from hailong.web.citizen import pages, survey
 from hailong.web.citizen.resume import ResumeCookie
 from hailong.web.rendering import STYLESHEET, Renderer, request_language
-from qr.tokens import start_payload
 from survey_flows import QuestionKind, Section
 from survey_flows.engine import next_section
 
 if TYPE_CHECKING:
-    from hailong.app import AppContext
+    from hailong.context import AppContext
 
 # Generous: a ward hall's visitors often share one public IP address.
 STARTS_PER_HOUR = 60
@@ -82,8 +82,9 @@ class CitizenForm:
         if target is not None:
             return self.redirect(request, page_url(token, target.key) + "?resumed=1")
         access = here.access
-        username = getattr(request.app.state, "telegram_username", None)
-        telegram_url = f"https://t.me/{username}?start={start_payload(token)}" if username else None
+        chats = landing_invitations(
+            self.settings, request.app.state, token=token, short_code=access.token.short_code
+        )
         return self.renderer.render(
             request,
             "citizen/landing.html",
@@ -93,7 +94,7 @@ class CitizenForm:
                 "short_code": access.token.short_code,
                 "start_url": f"/q/{token}/start",
                 "start_id": str(uuid.uuid4()),
-                "telegram_url": telegram_url,
+                "chats": chats,
             },
         )
 

@@ -32,7 +32,7 @@ from hailong.web.office.csrf import CSRF_FIELD, Csrf
 from hailong.web.rendering import Renderer, other_language, request_language
 
 if TYPE_CHECKING:
-    from hailong.app import AppContext
+    from hailong.context import AppContext
 
 LOGIN_URL = "/office/login"
 HOME_URL = "/office/"
@@ -138,10 +138,8 @@ class Office:
         values = {
             "next": target,
             "username": username,
-            "error": self.renderer.gettext(language, error.message).format(**error.params),
-            "error_other": self.renderer.gettext(other_language(language), error.message).format(
-                **error.params
-            ),
+            "error": error.text(language),
+            "error_other": error.text(other_language(language)),
         }
         response = self.render(request, "office/login.html", values, status_code=error.status_code)
         if refused.retry_after:

@@ -16,8 +16,7 @@ from hailong.counters.service import (
     revoke,
     rotate,
 )
-from hailong.models import Counter
-from qr.tokens import (
+from hailong.counters.tokens import (
     SHORT_CODE_ALPHABET,
     new_short_code,
     new_token,
@@ -25,6 +24,7 @@ from qr.tokens import (
     start_payload,
     token_from_payload,
 )
+from hailong.models import Counter
 from tests.factories import make_counter, make_unit
 
 TELEGRAM_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

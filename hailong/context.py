@@ -1,0 +1,36 @@
+"""What every route (and later every worker job) needs, built once per app from the settings.
+
+Its own module, so that routers, adapters and the app factory can all name it without importing
+each other: `hailong.app` puts the app together from modules that import this one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from hailong.db import make_engine, make_sessionmaker
+from hailong.i18n import Catalogs
+from hailong.settings import Settings
+
+
+@dataclass
+class AppContext:
+    """What every route needs, built once per app (never at import time)."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    catalogs: Catalogs
+
+
+def build_context(settings: Settings) -> AppContext:
+    engine = make_engine(settings.database_url)
+    return AppContext(
+        settings=settings,
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        catalogs=Catalogs("messages"),
+    )
