@@ -118,4 +118,6 @@ INVALID_ANSWER = {
     "too_long": N_("Please keep this under {limit} characters."),
     "too_many": N_("Please choose at most {limit}."),
     "duplicate": N_("Please choose each answer only once."),
+    # A criterion sent without a choice (hailong.survey.service.NO_CHOICE).
+    "no_choice": N_("Please choose an answer, or “I prefer not to answer”."),
 }

@@ -32,6 +32,10 @@ class Response(Base):
     procedure_code: Mapped[str | None] = mapped_column(String(64))
     # Keyed hash (HMAC) of a chat user id; never the raw id.
     respondent_ref: Mapped[str | None] = mapped_column(String(64))
+    # SHA-256 of the random key in the browser's signed cookie: only that browser may go on.
+    resume_key_hash: Mapped[str | None] = mapped_column(String(64))
+    # The enumerator who ran an interview (accounts come later: no foreign key yet).
+    enumerator_id: Mapped[int | None]
     form_id: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8), default="vi")
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
