@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.telegram import rendering
+from bot.chat import words
 from hailong.app import create_app
 from hailong.i18n import Catalogs
 from hailong.models import Base, ResponseStatus
@@ -127,7 +127,7 @@ class TestStart:
 
         chat.send("/start")
 
-        assert chat.last.text == rendering.ask_for_code(BOT.get("vi").gettext)
+        assert chat.last.text == words.ask_for_code(BOT.get("vi").gettext)
         assert not chat.last.buttons()
         assert row_counts(engine) == before
 
