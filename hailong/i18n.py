@@ -28,6 +28,7 @@ DOMAIN_SOURCES: dict[str, tuple[str, ...]] = {
         "hailong/counters/service.py",
         "hailong/periods/service.py",
         "hailong/responses/service.py",
+        "hailong/survey/**.py",
     ),
     # Operators' commands: unit, procedure, period and counter administration, the demo.
     "admin": (

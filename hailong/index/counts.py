@@ -303,6 +303,26 @@ def raw_query(selection: Selection, keys: Iterable[str]) -> Select[Any]:
     return select(*combined.c)
 
 
+def add_unrated(session: Session, selection: Selection, counts: dict[int, UnitCounts]) -> None:
+    """Each unit's finished responses that rate no criterion, left out of its counts: said
+    beside the index, so an official knows forms came in that count for nothing."""
+    filters: list[ColumnElement[bool]] = [
+        Response.period_id == selection.period_id,
+        Response.status == ResponseStatus.unrated,
+        Response.review_state.in_(selection.states),
+    ]
+    if selection.channels is not None:
+        filters.append(Response.channel.in_(selection.channels))
+    if selection.unit_path is not None:
+        filters.append(_in_subtree(Response.unit_id, selection.unit_path))
+    query = select(Response.unit_id, func.count()).where(*filters).group_by(Response.unit_id)
+    for unit_id, n in session.execute(query):
+        found = counts.get(unit_id)
+        if found is None:
+            found = counts[unit_id] = UnitCounts()
+        found.unrated += n
+
+
 def unit_counts_from_answers(session: Session, selection: Selection) -> dict[int, UnitCounts]:
     """Each unit's own counted answers, computed from the raw answers (the baseline)."""
     decoder = Decoder(session, selection.questionnaire_id)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hailong.models.base import Base, utcnow
@@ -17,6 +17,14 @@ class Response(Base):
         UniqueConstraint("unit_id", "period_id", "form_id"),
         Index("ix_response_period_unit_status", "period_id", "unit_id", "status"),
         Index("ix_response_respondent", "channel", "respondent_ref", "status"),
+        # The few finished forms that rate no criterion, counted beside every index.
+        Index(
+            "ix_response_unrated",
+            "period_id",
+            "unit_id",
+            sqlite_where=text("status = 'unrated'"),
+            postgresql_where=text("status = 'unrated'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

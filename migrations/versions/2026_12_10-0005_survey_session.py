@@ -62,6 +62,7 @@ def upgrade() -> None:
     # old table, and its foreign keys' ON DELETE CASCADE would take every answer with it.
     op.add_column('response', sa.Column('resume_key_hash', sa.String(length=64), nullable=True))
     op.add_column('response', sa.Column('enumerator_id', sa.Integer(), nullable=True))
+    op.create_index('ix_response_unrated', 'response', ['period_id', 'unit_id'], unique=False, sqlite_where=sa.text("status = 'unrated'"), postgresql_where=sa.text("status = 'unrated'"))
     _mark_unrated()
 
 
@@ -69,6 +70,7 @@ def downgrade() -> None:
     changed = _periods_with('unrated')
     op.execute(_response.update().where(_response.c.status == 'unrated').values(status='completed'))
     _rebuild(changed)
+    op.drop_index('ix_response_unrated', table_name='response', sqlite_where=sa.text("status = 'unrated'"), postgresql_where=sa.text("status = 'unrated'"))
     op.drop_column('response', 'enumerator_id')
     op.drop_column('response', 'resume_key_hash')
     op.drop_table('invitation')
