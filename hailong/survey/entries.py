@@ -23,10 +23,9 @@ from hailong.counters.service import (
 from hailong.errors import BadInput
 from hailong.i18n import N_
 from hailong.models import Channel, Counter, Invitation, Period, Unit
+from hailong.responses.service import PROCEDURE_KEY
 from hailong.survey import invitations
 from survey_flows.engine import OTHER_PROCEDURE
-
-PROCEDURE_KEY = "procedure"
 
 
 @dataclass(frozen=True)

@@ -13,19 +13,23 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from hailong.models import ResponseStatus
+from hailong.models import Channel, ResponseStatus
 from hailong.procedures.service import for_unit
-from hailong.responses.service import SurveyState
-from survey_flows import Invalid, Question, QuestionKind, Questionnaire, Section
+from hailong.responses.service import PROCEDURE_KEY, SurveyState
+from survey_flows import Invalid, Question, QuestionKind, Section
 from survey_flows.engine import (
-    Answers,
     applicable_sections,
     next_question,
-    next_section,
-    previous_section,
     progress,
     section_questions,
 )
+
+# Questions an entry answers before the respondent sees anything: an e-mail invitation and an
+# enumerator's assignment both know the procedure. Their pages are not shown.
+PRESET_KEYS: Mapping[str, frozenset[str]] = {
+    Channel.email.value: frozenset({PROCEDURE_KEY}),
+    Channel.interview.value: frozenset({PROCEDURE_KEY}),
+}
 
 
 @dataclass(frozen=True)
@@ -135,16 +139,34 @@ def question_step(session: Session, state: SurveyState) -> Asked | Finished:
 # A page at a time (forms) ----------------------------------------------------------------
 
 
-def path(questionnaire: Questionnaire, answers: Answers) -> list[Section]:
-    """This citizen's pages, in order, as far as the answers so far tell."""
-    return applicable_sections(questionnaire, answers)
+def path(state: SurveyState) -> list[Section]:
+    """This citizen's pages, in order, as far as the answers so far tell; without the pages
+    whose every question the entry answered (an invitation's procedure)."""
+    questionnaire, answers = state.questionnaire, state.answers
+    preset = PRESET_KEYS.get(state.response.channel, frozenset())
+    return [
+        section
+        for section in applicable_sections(questionnaire, answers)
+        if not preset
+        or not all(q.key in preset for q in section_questions(questionnaire, section, answers))
+    ]
 
 
-def reachable(questionnaire: Questionnaire, answers: Answers, key: str) -> Section | None:
+def _upcoming(state: SurveyState, pages: Sequence[Section]) -> Section | None:
+    """The first page with an unanswered question."""
+    question = next_question(state.questionnaire, state.answers)
+    if question is None:
+        return None
+    key = state.questionnaire.section_of(question.key).key
+    return next((section for section in pages if section.key == key), None)
+
+
+def reachable(state: SurveyState, key: str) -> Section | None:
     """The page, if it may be shown now: on the path and not past the first unanswered page
     (a citizen may go back to any earlier page and change it)."""
-    upcoming = next_section(questionnaire, answers)
-    for section in path(questionnaire, answers):
+    pages = path(state)
+    upcoming = _upcoming(state, pages)
+    for section in pages:
         if section.key == key:
             return section
         if upcoming is not None and section.key == upcoming.key:
@@ -152,27 +174,28 @@ def reachable(questionnaire: Questionnaire, answers: Answers, key: str) -> Secti
     return None
 
 
-def _section_after(questionnaire: Questionnaire, answers: Answers, key: str) -> Section | None:
+def _section_after(state: SurveyState, key: str) -> Section | None:
     """Where "next" leads: the following page of the path (already answered if the citizen
     came back to change something), else the first unanswered one."""
-    pages = path(questionnaire, answers)
+    pages = path(state)
     keys = [section.key for section in pages]
     if key in keys and keys.index(key) + 1 < len(pages):
         return pages[keys.index(key) + 1]
-    return next_section(questionnaire, answers)
+    return _upcoming(state, pages)
 
 
 def page_step(session: Session, state: SurveyState, section: Section) -> Page:
-    questionnaire, answers = state.questionnaire, state.answers
-    keys = [s.key for s in path(questionnaire, answers)]
-    questions = tuple(section_questions(questionnaire, section, answers))
+    pages = path(state)
+    keys = [s.key for s in pages]
+    place = keys.index(section.key) if section.key in keys else 0
+    questions = tuple(section_questions(state.questionnaire, section, state.answers))
     return Page(
         response_id=state.response.id,
         section=section,
         questions=questions,
-        number=keys.index(section.key) + 1 if section.key in keys else 1,
+        number=place + 1,
         total=len(keys),
-        back=previous_section(questionnaire, answers, section.key),
+        back=pages[place - 1] if 0 < place < len(pages) else None,
         language=state.response.language,
         procedures=_choices_for(session, state, questions),
     )
@@ -183,7 +206,7 @@ def first_page(session: Session, state: SurveyState) -> Page | Finished:
     done = finished(state)
     if done is not None:
         return done
-    section = next_section(state.questionnaire, state.answers)
+    section = _upcoming(state, path(state))
     if section is None:
         return Finished(ResponseStatus.completed)
     return page_step(session, state, section)
@@ -194,7 +217,7 @@ def page_after(session: Session, state: SurveyState, key: str) -> Page | Finishe
     done = finished(state)
     if done is not None:
         return done
-    section = _section_after(state.questionnaire, state.answers, key)
+    section = _section_after(state, key)
     if section is None:
         return Finished(ResponseStatus.completed)
     return page_step(session, state, section)
@@ -205,7 +228,7 @@ def page_to_show(session: Session, state: SurveyState, key: str) -> Page | Finis
     done = finished(state)
     if done is not None:
         return done
-    section = reachable(state.questionnaire, state.answers, key)
+    section = reachable(state, key)
     if section is None:
         return first_page(session, state)
     return page_step(session, state, section)
