@@ -148,10 +148,10 @@ def take_button(session: Session, turn: Turn, payload: Payload | None) -> Reply:
 
 
 def take_tap(session: Session, turn: Turn, tap: Tap) -> Reply:
-    state = survey.current_chat(session, turn.citizen.user)
-    asked = _asked_now(session, state, tap.response, tap.question)
-    if state is None or asked is None:
-        return _stale(turn, state)
+    found = _asked_for(session, turn, tap)
+    if isinstance(found, Reply):
+        return found
+    state, asked = found
     _ = turn.gettext(state.response.language)
     raw = _tapped_value(asked, tap.choice)
     if isinstance(raw, _Unrecognised):
@@ -161,10 +161,10 @@ def take_tap(session: Session, turn: Turn, tap: Tap) -> Reply:
 
 def take_pick(session: Session, turn: Turn, pick: Pick) -> Reply:
     """A toggle or "Done" in a multiple choice (the priorities)."""
-    state = survey.current_chat(session, turn.citizen.user)
-    asked = _asked_now(session, state, pick.response, pick.question)
-    if state is None or asked is None or asked.question.kind is not QuestionKind.multi_choice:
-        return _stale(turn, state)
+    found = _asked_for(session, turn, pick, QuestionKind.multi_choice)
+    if isinstance(found, Reply):
+        return found
+    state, asked = found
     _ = turn.gettext(state.response.language)
     options = asked.question.options
     if not 0 <= pick.selected < (1 << len(options)) or pick.toggle >= len(options):
@@ -185,10 +185,10 @@ def take_pick(session: Session, turn: Turn, pick: Pick) -> Reply:
 
 
 def turn_page(session: Session, turn: Turn, page: PageTurn) -> Reply:
-    state = survey.current_chat(session, turn.citizen.user)
-    asked = _asked_now(session, state, page.response, page.question)
-    if state is None or asked is None or asked.question.kind is not QuestionKind.procedure:
-        return _stale(turn, state)
+    found = _asked_for(session, turn, page, QuestionKind.procedure)
+    if isinstance(found, Reply):
+        return found
+    state, asked = found
     _ = turn.gettext(state.response.language)
     if not 0 <= page.page < screens.page_count(asked, turn.page_size):
         return Reply(notice=words.tap_a_button(_), keep=False)
@@ -334,21 +334,26 @@ def repeat(session: Session, turn: Turn) -> Reply:
 # The state, read through the survey session.
 
 
-def _asked_now(
-    session: Session, state: SurveyState | None, response_id: int, question_key: str
-) -> Asked | None:
-    """The question a button names, if it is the one asked now; None for an old message."""
-    if state is None or state.response.id != response_id:
-        return None
-    asked = steps.question_step(session, state)
-    if not isinstance(asked, Asked) or asked.question.key != question_key:
-        return None
-    return asked
-
-
-def _stale(turn: Turn, state: SurveyState | None) -> Reply:
-    language = None if state is None else state.response.language
-    return Reply(notice=words.already_answered(turn.gettext(language)), keep=False)
+def _asked_for(
+    session: Session, turn: Turn, payload: Payload, kind: QuestionKind | None = None
+) -> tuple[SurveyState, Asked] | Reply:
+    """The response and the question a button names, if it is the one asked now (and of the
+    kind the button is for); otherwise the note that it was answered already (an old
+    message's button)."""
+    state = survey.current_chat(session, turn.citizen.user)
+    asked = None
+    if state is not None and state.response.id == payload.response:
+        step = steps.question_step(session, state)
+        asked = step if isinstance(step, Asked) else None
+    if (
+        state is None
+        or asked is None
+        or asked.question.key != payload.question
+        or (kind is not None and asked.question.kind is not kind)
+    ):
+        language = None if state is None else state.response.language
+        return Reply(notice=words.already_answered(turn.gettext(language)), keep=False)
+    return state, asked
 
 
 def _question(turn: Turn, asked: Asked, _: Gettext, *, lead: str | None = None) -> Screen:

@@ -201,26 +201,22 @@ def page_step(session: Session, state: SurveyState, section: Section) -> Page:
     )
 
 
+def _page_or_end(session: Session, state: SurveyState, section: Section | None) -> Page | Finished:
+    return (
+        Finished(ResponseStatus.completed)
+        if section is None
+        else page_step(session, state, section)
+    )
+
+
 def first_page(session: Session, state: SurveyState) -> Page | Finished:
     """The first unanswered page (where a start or a resume leads), or the end."""
-    done = finished(state)
-    if done is not None:
-        return done
-    section = _upcoming(state, path(state))
-    if section is None:
-        return Finished(ResponseStatus.completed)
-    return page_step(session, state, section)
+    return finished(state) or _page_or_end(session, state, _upcoming(state, path(state)))
 
 
 def page_after(session: Session, state: SurveyState, key: str) -> Page | Finished:
     """Where "next" leads from the page `key`, once its answers are stored."""
-    done = finished(state)
-    if done is not None:
-        return done
-    section = _section_after(state, key)
-    if section is None:
-        return Finished(ResponseStatus.completed)
-    return page_step(session, state, section)
+    return finished(state) or _page_or_end(session, state, _section_after(state, key))
 
 
 def page_to_show(session: Session, state: SurveyState, key: str) -> Page | Finished:
@@ -229,6 +225,4 @@ def page_to_show(session: Session, state: SurveyState, key: str) -> Page | Finis
     if done is not None:
         return done
     section = reachable(state, key)
-    if section is None:
-        return first_page(session, state)
-    return page_step(session, state, section)
+    return first_page(session, state) if section is None else page_step(session, state, section)
