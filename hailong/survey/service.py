@@ -106,7 +106,7 @@ class Gate:
     """What a start checks besides the entry: the limits' store and keys, and the day."""
 
     limiter: RateLimiter | None = None
-    # A keyed hash of the client's network address (the web), for the per-network limit.
+    # The client's network address as the web's edge knows it, for the per-network limit.
     network: str | None = None
     today: date | None = None
 
@@ -178,7 +178,8 @@ def _start_browser(
             raise BadInput()
         return Started(responses.load(session, existing), place, resumed=True)
     if gate.network is not None and place.counter is not None:
-        _limit(gate, f"start:net:{gate.network}:{place.counter.id}", STARTS_PER_NETWORK)
+        key = f"start:net:{gate.network}:{place.counter.id}"
+        _limit(gate, key, STARTS_PER_NETWORK, TooManyStarts)
     state = _create(
         session, place, language=language, public_id=public_id, resume_key_hash=key_hash
     )
@@ -200,7 +201,7 @@ def _start_chat(
         return Started(existing, place, resumed=True)
     if place.counter is not None:
         key = f"start:{user.channel}:{user.ref}:{place.counter.id}:{place.period.id}"
-        _limit(gate, key, STARTS_PER_RESPONDENT)
+        _limit(gate, key, STARTS_PER_RESPONDENT, TooManyRespondentStarts)
     if existing is not None:
         language = existing.response.language
         _set_status(existing.response, ResponseStatus.abandoned)
@@ -263,13 +264,11 @@ def _create(
     return state
 
 
-def _limit(gate: Gate, key: str, rule: StartLimit) -> None:
+def _limit(gate: Gate, key: str, rule: StartLimit, refusal: type[HailongError]) -> None:
     if gate.limiter is None:
         return
     if not gate.limiter.hit(key, limit=rule.limit, window_seconds=rule.window_seconds):
-        if key.startswith("start:net:"):
-            raise TooManyStarts()
-        raise TooManyRespondentStarts()
+        raise refusal()
 
 
 def _lock_respondent(session: Session, user: ChatUser) -> None:

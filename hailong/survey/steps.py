@@ -161,10 +161,9 @@ def _upcoming(state: SurveyState, pages: Sequence[Section]) -> Section | None:
     return next((section for section in pages if section.key == key), None)
 
 
-def reachable(state: SurveyState, key: str) -> Section | None:
+def reachable(state: SurveyState, key: str, pages: Sequence[Section]) -> Section | None:
     """The page, if it may be shown now: on the path and not past the first unanswered page
     (a citizen may go back to any earlier page and change it)."""
-    pages = path(state)
     upcoming = _upcoming(state, pages)
     for section in pages:
         if section.key == key:
@@ -174,18 +173,23 @@ def reachable(state: SurveyState, key: str) -> Section | None:
     return None
 
 
-def _section_after(state: SurveyState, key: str) -> Section | None:
+def _section_after(state: SurveyState, key: str, pages: Sequence[Section]) -> Section | None:
     """Where "next" leads: the following page of the path (already answered if the citizen
     came back to change something), else the first unanswered one."""
-    pages = path(state)
     keys = [section.key for section in pages]
     if key in keys and keys.index(key) + 1 < len(pages):
         return pages[keys.index(key) + 1]
     return _upcoming(state, pages)
 
 
-def page_step(session: Session, state: SurveyState, section: Section) -> Page:
-    pages = path(state)
+def page_step(
+    session: Session,
+    state: SurveyState,
+    section: Section,
+    pages: Sequence[Section] | None = None,
+) -> Page:
+    """The page `section`; `pages`, the citizen's path when the caller has it already."""
+    pages = path(state) if pages is None else pages
     keys = [s.key for s in pages]
     place = keys.index(section.key) if section.key in keys else 0
     questions = tuple(section_questions(state.questionnaire, section, state.answers))
@@ -201,22 +205,33 @@ def page_step(session: Session, state: SurveyState, section: Section) -> Page:
     )
 
 
-def _page_or_end(session: Session, state: SurveyState, section: Section | None) -> Page | Finished:
-    return (
-        Finished(ResponseStatus.completed)
-        if section is None
-        else page_step(session, state, section)
-    )
+def _page_or_end(
+    session: Session, state: SurveyState, section: Section | None, pages: Sequence[Section]
+) -> Page | Finished:
+    if section is None:
+        return Finished(ResponseStatus.completed)
+    return page_step(session, state, section, pages)
+
+
+# Each of the three below works out the citizen's path once and hands it down.
 
 
 def first_page(session: Session, state: SurveyState) -> Page | Finished:
     """The first unanswered page (where a start or a resume leads), or the end."""
-    return finished(state) or _page_or_end(session, state, _upcoming(state, path(state)))
+    done = finished(state)
+    if done is not None:
+        return done
+    pages = path(state)
+    return _page_or_end(session, state, _upcoming(state, pages), pages)
 
 
 def page_after(session: Session, state: SurveyState, key: str) -> Page | Finished:
     """Where "next" leads from the page `key`, once its answers are stored."""
-    return finished(state) or _page_or_end(session, state, _section_after(state, key))
+    done = finished(state)
+    if done is not None:
+        return done
+    pages = path(state)
+    return _page_or_end(session, state, _section_after(state, key, pages), pages)
 
 
 def page_to_show(session: Session, state: SurveyState, key: str) -> Page | Finished:
@@ -224,5 +239,6 @@ def page_to_show(session: Session, state: SurveyState, key: str) -> Page | Finis
     done = finished(state)
     if done is not None:
         return done
-    section = reachable(state, key)
-    return first_page(session, state) if section is None else page_step(session, state, section)
+    pages = path(state)
+    section = reachable(state, key, pages) or _upcoming(state, pages)
+    return _page_or_end(session, state, section, pages)

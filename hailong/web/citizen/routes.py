@@ -2,7 +2,7 @@
 
 Plain HTML forms with POST-redirect-GET, so it works with JavaScript off. Each page's answers
 are committed before the redirect to the next page; the browser finds its response again
-through a signed cookie.
+through a signed, HttpOnly cookie that holds its resume key.
 """
 
 from __future__ import annotations
