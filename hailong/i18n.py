@@ -44,6 +44,7 @@ DOMAIN_SOURCES: dict[str, tuple[str, ...]] = {
         "hailong/accounts/**.py",
         "hailong/audit/**.py",
         "hailong/api/**.py",
+        "hailong/survey/**.py",
     ),
     # Operators' commands: units, procedures, the command line itself, the demo.
     "admin": (
@@ -179,4 +180,6 @@ INVALID_ANSWER = {
     "too_long": N_("Please keep this under {limit} characters."),
     "too_many": N_("Please choose at most {limit}."),
     "duplicate": N_("Please choose each answer only once."),
+    # A criterion sent without a choice (hailong.survey.service.NO_CHOICE).
+    "no_choice": N_("Please choose an answer, or “I prefer not to answer”."),
 }

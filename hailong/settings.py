@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org"
     telegram_bot_username: str | None = None
+    # A chat webhook answers 503 (the app delivers again) when an event is not stored by then;
+    # shorter than Telegram's own wait of about a minute.
+    webhook_deadline_seconds: float = 20.0
 
     @model_validator(mode="after")
     def _production_needs_secret(self) -> Settings:

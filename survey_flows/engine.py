@@ -115,6 +115,12 @@ def status(questionnaire: Questionnaire, answers: Answers) -> SurveyStatus:
     return SurveyStatus.in_progress
 
 
+def rates_a_criterion(questionnaire: Questionnaire, answers: Answers) -> bool:
+    """Whether at least one criterion has a score: a form without one says nothing of the
+    service, so it is kept but counted neither in the index nor toward the quota."""
+    return any(answers.get(key) is not None for key in questionnaire.criteria_keys())
+
+
 def next_section(questionnaire: Questionnaire, answers: Answers) -> Section | None:
     question = next_question(questionnaire, answers)
     return None if question is None else questionnaire.section_of(question.key)

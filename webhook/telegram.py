@@ -1,9 +1,11 @@
 """POST /webhook/telegram: authenticate, bound, parse, hand to bot/, answer in the response.
 
 Telegram retries a delivery until it gets a 2xx, so: a wrong secret, an oversized or malformed
-body get a 4xx (retrying would not help, and nothing is stored); a storage failure gets 503 so
-the update comes again; everything else is 200, a repeated delivery included (bot/ recognises
-it by its update_id and changes nothing).
+body get a 4xx (retrying would not help, and nothing is stored). A 200 goes out only once the
+update's transaction has committed: a storage failure, any other failure, or the webhook's own
+deadline passing first (a hung database) get a 5xx, so the update comes again. A repeated
+delivery is 200 too, with the current question again (bot/chat recognises it by its
+update_id, changes nothing, and shows the citizen where they are).
 """
 
 from __future__ import annotations
@@ -139,15 +141,25 @@ def telegram_router(context: AppContext) -> APIRouter:
         deferred: list[TelegramMethod[Any]] = []
         handed: dict[str, Any] = {DEFERRED_CALLS: deferred}
         try:
-            method: TelegramMethod[Any] | None = await dispatcher.feed_webhook_update(
-                bot, update, **handed
+            # Not feed_webhook_update: past its own 55 s it answers 200 and goes on storing in
+            # the background, where a failure loses the update for good.
+            result = await asyncio.wait_for(
+                dispatcher.feed_update(bot, update, **handed),
+                timeout=settings.webhook_deadline_seconds,
             )
         except UpdateFailed:
             return _refusal(503, "Service Unavailable")
+        except TimeoutError:
+            # The transaction may still commit later; the redelivery then finds it done.
+            logger.error("telegram update: not stored within the webhook's deadline")
+            return _refusal(503, "Service Unavailable")
+        except Exception as error:  # never a 200 for an update that was not handled
+            logger.error("telegram update: failed (%s)", type(error).__name__)
+            return _refusal(500, "Internal Server Error")
         # Made after the response is sent (the answer is committed already).
         after = BackgroundTask(call_all, bot, deferred) if deferred else None
-        if method is None:
+        if not isinstance(result, TelegramMethod):
             return JSONResponse({}, background=after)
-        return JSONResponse(webhook_reply(bot, method), background=after)
+        return JSONResponse(webhook_reply(bot, result), background=after)
 
     return router

@@ -2,11 +2,11 @@
 
 A middleware gives every handler an UpdateContext. Its `transact` runs the conversation in a
 worker thread (the storage layer is synchronous) inside one transaction that also records the
-update_id: a repeated delivery finds the record and changes nothing. The transaction commits
-before any call to Telegram is made. The main call (the next question) goes back in the
-webhook's HTTP response; the others (the tap's toast, the edit of the tapped message) are made
-by the webhook once that response is sent. When polling, aiogram makes the main call and the
-others are made just before it.
+update_id (bot.chat.delivery): a repeated delivery changes nothing and is answered with the
+current question again. The transaction commits before any call to Telegram is made. The main
+call (the next question) goes back in the webhook's HTTP response; the others (the tap's toast,
+the edit of the tapped message) are made by the webhook once that response is sent. When
+polling, aiogram makes the main call and the others are made just before it.
 """
 
 from __future__ import annotations
@@ -20,29 +20,22 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError
-from aiogram.methods import (
-    AnswerCallbackQuery,
-    EditMessageReplyMarkup,
-    EditMessageText,
-    SendMessage,
-    TelegramMethod,
-)
+from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, User
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.chat.conversation import Citizen, Reply, Turn
+from bot.chat.delivery import DeliveryFailed, Work, deliver
 from bot.telegram import rendering
-from bot.telegram.conversation import CHANNEL, Citizen, Reply, Turn, recall_language
-from bot.telegram.rendering import Screen
-from hailong.errors import HailongError
 from hailong.i18n import Catalogs, pick_language
+from hailong.models import Channel
+from hailong.ratelimit import RateLimiter
 from hailong.responses.privacy import respondent_ref
-from hailong.responses.service import record_event
 
+CHANNEL = Channel.telegram.value
 # Never the update's content or the chat's ids: only what went wrong, by kind.
 logger = logging.getLogger(__name__)
 
-Work = Callable[[Session, Turn], Reply]
 Method = TelegramMethod[Any]
 # Handed in by the webhook: a list the calls go into instead of being made at once.
 DEFERRED_CALLS = "telegram_deferred_calls"
@@ -60,47 +53,29 @@ class UpdateContext:
     # Calls to make after the commit, before the last one goes back in the HTTP response.
     later: list[Method] = field(default_factory=list)
 
-    async def transact(self, work: Work, *, tapped: bool = False) -> Reply | None:
-        """Run `work` in the update's transaction; None when the update was handled before."""
+    async def transact(self, work: Work, *, tapped: bool = False) -> Reply:
+        """Run `work` in the update's transaction (or, for an update handled before, show the
+        current question again)."""
         try:
-            return await asyncio.to_thread(self._transact, work)
-        except HailongError as error:
-            # An unknown code, a closed period...: polite words, nothing stored.
-            text = rendering.refusal_in_both(error, self.turn.catalogs)
-            if tapped:
-                if len(text) > rendering.ALERT_CHARS:
-                    text = rendering.refusal_text(error, self.turn.gettext())
-                return Reply(notice=text, alert=True, keep=False)
-            return Reply(message=Screen(text), keep=False)
-        except SQLAlchemyError as error:
-            logger.error("telegram update: storage failed (%s)", type(error).__name__)
-            raise UpdateFailed(type(error).__name__) from None
+            delivered = await asyncio.to_thread(
+                deliver,
+                self.sessions,
+                self.turn,
+                work,
+                event_id=str(self.update_id),
+                tapped=tapped,
+                notice_limit=rendering.ALERT_CHARS,
+            )
+        except DeliveryFailed as error:
+            raise UpdateFailed(str(error)) from None
+        return delivered.reply
 
-    def _transact(self, work: Work) -> Reply | None:
-        with self.sessions() as session:
-            try:
-                if not record_event(session, channel=CHANNEL, event_id=str(self.update_id)):
-                    session.rollback()
-                    return None
-                recall_language(session, self.turn)
-                reply = work(session, self.turn)
-                if reply.keep:
-                    session.commit()
-                else:
-                    session.rollback()
-                return reply
-            except BaseException:
-                session.rollback()
-                raise
-
-    def to_message(self, message: Message, reply: Reply | None) -> Method | None:
-        if reply is None or reply.message is None:
+    def to_message(self, message: Message, reply: Reply) -> Method | None:
+        if reply.message is None:
             return None
-        return self._respond([_send(message.chat.id, reply.message)])
+        return self._respond([rendering.send(message.chat.id, reply.message)])
 
-    def to_tap(self, query: CallbackQuery, reply: Reply | None) -> Method | None:
-        if reply is None:
-            return None
+    def to_tap(self, query: CallbackQuery, reply: Reply) -> Method | None:
         # Always answered: the button's spinner runs until it is.
         methods: list[Method] = [
             AnswerCallbackQuery(
@@ -113,22 +88,11 @@ class UpdateContext:
         if target is not None:
             chat_id, message_id = target.chat.id, target.message_id
             if reply.edit is not None:
-                methods.append(
-                    EditMessageText(
-                        chat_id=chat_id,
-                        message_id=message_id,
-                        text=reply.edit.text,
-                        reply_markup=reply.edit.keyboard,
-                    )
-                )
-            elif reply.keyboard is not None:
-                methods.append(
-                    EditMessageReplyMarkup(
-                        chat_id=chat_id, message_id=message_id, reply_markup=reply.keyboard
-                    )
-                )
+                methods.append(rendering.edit_text(chat_id, message_id, reply.edit))
+            elif reply.buttons is not None:
+                methods.append(rendering.edit_buttons(chat_id, message_id, reply.buttons))
             if reply.message is not None:
-                methods.append(_send(chat_id, reply.message))
+                methods.append(rendering.send(chat_id, reply.message))
         return self._respond(methods)
 
     def _respond(self, methods: list[Method]) -> Method:
@@ -138,10 +102,6 @@ class UpdateContext:
     async def send_later(self, bot: Bot) -> None:
         methods, self.later = self.later, []
         await call_all(bot, methods)
-
-
-def _send(chat_id: int, screen: Screen) -> SendMessage:
-    return SendMessage(chat_id=chat_id, text=screen.text, reply_markup=screen.keyboard)
 
 
 async def _call(bot: Bot, method: Method) -> None:
@@ -155,10 +115,18 @@ async def _call(bot: Bot, method: Method) -> None:
 class UpdateContextMiddleware(BaseMiddleware):
     """Builds the UpdateContext of each update from a private chat; ignores every other chat."""
 
-    def __init__(self, *, sessions: sessionmaker[Session], catalogs: Catalogs, secret: str):
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        catalogs: Catalogs,
+        secret: str,
+        limiter: RateLimiter | None = None,
+    ):
         self.sessions = sessions
         self.catalogs = catalogs
         self.secret = secret
+        self.limiter = limiter
 
     async def __call__(
         self,
@@ -174,14 +142,14 @@ class UpdateContextMiddleware(BaseMiddleware):
             # Surveys are private: a group or channel gets nothing, and nothing is stored.
             return None
         citizen = Citizen(
+            channel=CHANNEL,
             ref=respondent_ref(self.secret, CHANNEL, user.id),
             language=pick_language(user.language_code),
         )
-        context = UpdateContext(
-            sessions=self.sessions,
-            update_id=event.update_id,
-            turn=Turn(citizen=citizen, catalogs=self.catalogs),
+        turn = Turn(
+            citizen=citizen, catalogs=self.catalogs, secret=self.secret, limiter=self.limiter
         )
+        context = UpdateContext(sessions=self.sessions, update_id=event.update_id, turn=turn)
         data["update_context"] = context
         result = await handler(event, data)
         deferred: list[Method] | None = data.get(DEFERRED_CALLS)

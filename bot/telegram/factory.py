@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.telegram.context import UpdateContextMiddleware
 from bot.telegram.handlers import answers, commands, messages
 from hailong.i18n import Catalogs
+from hailong.ratelimit import make_rate_limiter
 from hailong.settings import Settings
 
 # Where Telegram delivers updates (webhook/telegram.py serves it; set-webhook registers it).
@@ -48,7 +49,11 @@ def create_dispatcher(
     dispatcher = Dispatcher(disable_fsm=True)
     dispatcher.update.outer_middleware(
         UpdateContextMiddleware(
-            sessions=sessions, catalogs=catalogs or Catalogs("bot"), secret=settings.secret()
+            sessions=sessions,
+            catalogs=catalogs or Catalogs("bot"),
+            secret=settings.secret(),
+            # The survey session limits starts per chat user and counter with it.
+            limiter=make_rate_limiter(settings.redis_url, settings.redis_prefix),
         )
     )
     # Commands first, so "/huy" is never taken for a typed answer.

@@ -63,6 +63,10 @@ INDEX = N_("Index (%)")
 VALID = N_("Valid answers")
 SATISFIED = N_("Satisfied")
 WARNING_LINE = N_("{signal}: {share}% of {answered} answers say some or many")
+UNRATED_LINE = N_(
+    "Left out: {count} finished forms that rate no criterion (kept, but counted neither in "
+    "the index nor toward the quota)."
+)
 SIGNALS = {
     "harassment": N_("Harassment by officials"),
     "extra_payment": N_("Payments outside the rules"),
@@ -135,6 +139,8 @@ class Printer:
         typer.echo(self.title(scope))
         self._unit_table(result.formula, rows)
         self._criteria_table(result)
+        if result.root.counts.unrated:
+            typer.echo(self.vi(UNRATED_LINE, count=result.root.counts.unrated))
 
     def _unit_head(self, scope: Scope, row: tables.FigureRow) -> list[Any]:
         return [

@@ -272,17 +272,23 @@ def counts_by_procedure(
     return _gather(decoder, rows, 2)
 
 
-def raw_query(selection: Selection, keys: Iterable[str]) -> Select[Any]:
-    """One GROUP BY over answer JOIN response: what the tallies must always agree with."""
-    response_filters: list[ColumnElement[bool]] = [
+def _response_filters(selection: Selection, status: ResponseStatus) -> list[ColumnElement[bool]]:
+    """The selection's responses of one status, as conditions on the response table."""
+    filters: list[ColumnElement[bool]] = [
         Response.period_id == selection.period_id,
-        Response.status == ResponseStatus.completed,
+        Response.status == status,
         Response.review_state.in_(selection.states),
     ]
     if selection.channels is not None:
-        response_filters.append(Response.channel.in_(selection.channels))
+        filters.append(Response.channel.in_(selection.channels))
     if selection.unit_path is not None:
-        response_filters.append(_in_subtree(Response.unit_id, selection.unit_path))
+        filters.append(_in_subtree(Response.unit_id, selection.unit_path))
+    return filters
+
+
+def raw_query(selection: Selection, keys: Iterable[str]) -> Select[Any]:
+    """One GROUP BY over answer JOIN response: what the tallies must always agree with."""
+    response_filters = _response_filters(selection, ResponseStatus.completed)
     answers = (
         select(
             Response.unit_id,
@@ -308,6 +314,18 @@ def raw_query(selection: Selection, keys: Iterable[str]) -> Select[Any]:
     )
     combined = union_all(answers, responses).subquery()
     return select(*combined.c)
+
+
+def add_unrated(session: Session, selection: Selection, counts: dict[int, UnitCounts]) -> None:
+    """Each unit's finished responses that rate no criterion, left out of its counts: said
+    beside the index, so an official knows forms came in that count for nothing."""
+    filters = _response_filters(selection, ResponseStatus.unrated)
+    query = select(Response.unit_id, func.count()).where(*filters).group_by(Response.unit_id)
+    for unit_id, n in session.execute(query):
+        found = counts.get(unit_id)
+        if found is None:
+            found = counts[unit_id] = UnitCounts()
+        found.unrated += n
 
 
 def unit_counts_from_answers(session: Session, selection: Selection) -> dict[int, UnitCounts]:

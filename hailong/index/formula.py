@@ -30,10 +30,12 @@ PRIORITIES_KEY = "priorities"
 
 @dataclass
 class UnitCounts:
-    """Counted responses and, per question, the count of each answer code in option order."""
+    """Counted responses and, per question, the count of each answer code in option order;
+    and the finished responses left out because they rate no criterion (`unrated`)."""
 
     responses: int = 0
     answers: dict[str, list[int]] = field(default_factory=dict)
+    unrated: int = 0
 
     def vector(self, key: str, size: int) -> list[int]:
         found = self.answers.get(key)
@@ -45,7 +47,10 @@ class UnitCounts:
     def total(cls, parts: Sequence[UnitCounts]) -> UnitCounts:
         """The sum of several counts (a parent's subtree): each question's counts are summed
         column by column, in C, rather than added one part at a time."""
-        result = cls(responses=sum(part.responses for part in parts))
+        result = cls(
+            responses=sum(part.responses for part in parts),
+            unrated=sum(part.unrated for part in parts),
+        )
         by_key: dict[str, list[list[int]]] = {}
         for part in parts:
             for key, counts in part.answers.items():
@@ -56,6 +61,7 @@ class UnitCounts:
 
     def add(self, other: UnitCounts) -> None:
         self.responses += other.responses
+        self.unrated += other.unrated
         for key, counts in other.answers.items():
             mine = self.answers.get(key)
             if mine is None:

@@ -90,6 +90,7 @@ def quota_json(quota: QuotaProgress | None) -> dict[str, Any] | None:
         "percent": shown(percent(quota.counted, quota.target)),
         "units": quota.units,
         "units_met": quota.units_met,
+        "unrated": quota.unrated,
     }
 
 
@@ -104,6 +105,8 @@ def node_json(result: IndexResult, node: IndexNode, *, depth: int | None = None)
         "channels": result.channels.value,
     }
     body.update(figures_json(node.counts, node.figures, result.formula))
+    # Finished forms that rate no criterion: kept, but left out of `responses` and the quota.
+    body["unrated"] = node.counts.unrated
     body["warnings"] = {
         w.key: {"answered": w.answered, "flagged": w.flagged, "share": shown(w.share)}
         for w in warnings(result, node.counts)

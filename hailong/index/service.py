@@ -21,6 +21,7 @@ from hailong.i18n import N_
 from hailong.index.counts import (
     Decoder,
     Selection,
+    add_unrated,
     counts_by_counter,
     counts_by_procedure,
     unit_counts_from_answers,
@@ -96,12 +97,14 @@ class QuotaProgress:
     counted: int = 0
     units: int = 0
     units_met: int = 0
+    unrated: int = 0  # finished forms that rate no criterion: not counted toward it
 
     def add(self, other: QuotaProgress) -> None:
         self.target += other.target
         self.counted += other.counted
         self.units += other.units
         self.units_met += other.units_met
+        self.unrated += other.unrated
 
 
 @dataclass
@@ -237,7 +240,7 @@ class TreeBuilder:
         self, info: UnitInfo | None, own_counts: UnitCounts, children: list[IndexNode]
     ) -> QuotaProgress:
         assert self.quotas is not None
-        progress = QuotaProgress()
+        progress = QuotaProgress(unrated=own_counts.unrated)
         takes_surveys = (
             info is not None
             and info.active
@@ -257,8 +260,11 @@ class TreeBuilder:
 
 def _own_counts(session: Session, selection: Selection, source: Source) -> Mapping[int, UnitCounts]:
     if source is Source.answers:
-        return unit_counts_from_answers(session, selection)
-    return unit_counts_from_tallies(session, selection)
+        counts = unit_counts_from_answers(session, selection)
+    else:
+        counts = unit_counts_from_tallies(session, selection)
+    add_unrated(session, selection, counts)
+    return counts
 
 
 @without_gc

@@ -7,6 +7,7 @@ from hailong.models.base import Base
 from hailong.models.chat import ChatLanguage
 from hailong.models.counter import Counter, CounterToken
 from hailong.models.enums import Channel, ResponseStatus, ReviewState, TokenState, UnitLevel
+from hailong.models.invitation import Invitation
 from hailong.models.login_session import LoginSession
 from hailong.models.period import Period, Quota
 from hailong.models.procedure import Procedure, procedure_unit
@@ -26,6 +27,7 @@ __all__ = [
     "Counter",
     "CounterToken",
     "InboundEvent",
+    "Invitation",
     "LoginSession",
     "Period",
     "Procedure",

@@ -24,6 +24,9 @@ class ResponseStatus(StrEnum):
     completed = "completed"
     # "No" to the screening question: thanked politely, never counted.
     screened_out = "screened_out"
+    # Finished without a single criterion rated (each one "I prefer not to answer"): kept and
+    # exported, but counted neither in the index nor toward the quota.
+    unrated = "unrated"
     abandoned = "abandoned"
 
 

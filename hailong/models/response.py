@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hailong.models.base import Base, utcnow
@@ -17,6 +17,14 @@ class Response(Base):
         UniqueConstraint("unit_id", "period_id", "form_id"),
         Index("ix_response_period_unit_status", "period_id", "unit_id", "status"),
         Index("ix_response_respondent", "channel", "respondent_ref", "status"),
+        # The few finished forms that rate no criterion, counted beside every index.
+        Index(
+            "ix_response_unrated",
+            "period_id",
+            "unit_id",
+            sqlite_where=text("status = 'unrated'"),
+            postgresql_where=text("status = 'unrated'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,6 +40,10 @@ class Response(Base):
     procedure_code: Mapped[str | None] = mapped_column(String(64))
     # Keyed hash (HMAC) of a chat user id; never the raw id.
     respondent_ref: Mapped[str | None] = mapped_column(String(64))
+    # SHA-256 of the random key in the browser's signed cookie: only that browser may go on.
+    resume_key_hash: Mapped[str | None] = mapped_column(String(64))
+    # The enumerator who ran an interview (accounts come later: no foreign key yet).
+    enumerator_id: Mapped[int | None]
     form_id: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8), default="vi")
     started_at: Mapped[datetime] = mapped_column(default=utcnow)

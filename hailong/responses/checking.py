@@ -22,7 +22,7 @@ from hailong.periods.service import VIETNAM
 from hailong.questionnaires.service import questionnaire_by_id
 from hailong.responses.csvformat import ANSWER_COLUMNS, PROCEDURE_QUESTION, FormRow
 from hailong.responses.csvformat import parse_submitted_at as parse_moment
-from survey_flows import Questionnaire
+from survey_flows import Questionnaire, rates_a_criterion
 from survey_flows.engine import (
     Invalid,
     Valid,
@@ -299,6 +299,9 @@ class FormChecker:
             # "No" to the screening question: the form ends there and nothing else is kept.
             screened = {rules.screening: answers.get(rules.screening)}
             return screened, ResponseStatus.screened_out.value
+        if not rates_a_criterion(rules.questionnaire, answers):
+            # Kept like any form, but it says nothing of the service: never counted.
+            return answers, ResponseStatus.unrated.value
         return answers, ResponseStatus.completed.value
 
     @staticmethod

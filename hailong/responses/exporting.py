@@ -50,7 +50,7 @@ def start_of_day(day: date) -> datetime:
 
 @dataclass(frozen=True)
 class ResponseFilter:
-    """What a download holds: completed responses of a period, narrowed as the official asks.
+    """What a download holds: finished responses of a period, narrowed as the official asks.
 
     Every filter left as None lets everything through; the others must all match.
     """
@@ -59,7 +59,8 @@ class ResponseFilter:
     unit: Unit | None = None  # the unit and everything below it
     channels: tuple[str, ...] | None = None
     review_states: tuple[str, ...] | None = None
-    statuses: tuple[str, ...] = (ResponseStatus.completed.value,)
+    # Finished forms, those that rate no criterion too (kept for what else they say).
+    statuses: tuple[str, ...] = (ResponseStatus.completed.value, ResponseStatus.unrated.value)
     counters: tuple[int, ...] | None = None  # counter ids
     procedures: tuple[str, ...] | None = None  # procedure codes
     # Submitted on these Vietnam calendar days, both included.

@@ -24,7 +24,7 @@ from hailong.models import (
 from hailong.models.base import utcnow
 from hailong.questionnaires.service import questionnaire_by_id
 from hailong.tallies import service as tallies
-from survey_flows import Questionnaire, SurveyStatus, stale_answers
+from survey_flows import Questionnaire, SurveyStatus, rates_a_criterion, stale_answers
 from survey_flows import status as survey_status
 
 PROCEDURE_KEY = "procedure"
@@ -53,6 +53,8 @@ def start(
     channel: str,
     public_id: str | None = None,
     respondent_ref: str | None = None,
+    resume_key_hash: str | None = None,
+    enumerator_id: int | None = None,
     language: str = "vi",
 ) -> Response:
     """A new in-progress response. With a public_id, a repeated start returns the same one."""
@@ -69,6 +71,8 @@ def start(
         channel=channel,
         status=ResponseStatus.in_progress,
         respondent_ref=respondent_ref,
+        resume_key_hash=resume_key_hash,
+        enumerator_id=enumerator_id,
         language=language,
     )
     session.add(response)
@@ -105,6 +109,16 @@ def latest_in_progress(
     return session.scalar(query)
 
 
+def latest(session: Session, *, channel: str, respondent_ref: str) -> Response | None:
+    """A chat respondent's most recent response, whatever its state."""
+    return session.scalar(
+        select(Response)
+        .where(Response.channel == channel, Response.respondent_ref == respondent_ref)
+        .order_by(Response.id.desc())
+        .limit(1)
+    )
+
+
 def stored_answers(session: Session, response_id: int) -> dict[str, str | None]:
     rows = session.execute(
         select(Answer.question_key, Answer.value).where(Answer.response_id == response_id)
@@ -130,6 +144,8 @@ def save_answers(
     """Store validated answers (an idempotent upsert) and settle the response's status.
 
     A finished response is final: its answers are counted and no channel may change them.
+    Only the survey session (hailong.survey) calls this: it checks the counter, the period
+    and the answers first.
     """
     response = state.response
     if response.status != ResponseStatus.in_progress:
@@ -149,7 +165,12 @@ def save_answers(
         response.procedure_code = values[PROCEDURE_KEY]
     result = survey_status(state.questionnaire, state.answers)
     response.updated_at = now
-    if result is SurveyStatus.completed:
+    if result is SurveyStatus.completed and not rates_a_criterion(
+        state.questionnaire, state.answers
+    ):
+        response.status = ResponseStatus.unrated
+        response.submitted_at = now
+    elif result is SurveyStatus.completed:
         response.status = ResponseStatus.completed
         response.submitted_at = now
         tallies.apply_response(session, response, state.answers, sign=1)

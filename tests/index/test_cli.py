@@ -225,3 +225,35 @@ class TestPoliteErrors:
         assert said in result.stderr
         assert "Traceback" not in result.stderr + result.stdout
         assert result.stdout == ""
+
+
+class TestFormsThatRateNothing:
+    """A finished form with every criterion "I prefer not to answer" is kept, but it is
+    counted neither in the index nor toward the quota, and the index says so."""
+
+    @pytest.fixture
+    def blank(self, sessions: sessionmaker[Session]) -> None:
+        with sessions.begin() as session:
+            period = small_period(session, "blank-forms", ELEMENTS)
+            period.code = PERIOD
+            tree = units(session, {"P": None, "X": "P"})
+            answer_all(session, period, tree["X"], X_OFFICIAL[:1])
+            answer_all(session, period, tree["X"], [dict.fromkeys(("A1", "A2", "B1"))] * 2)
+
+    @pytest.mark.usefixtures("blank")
+    def test_json_counts_them_apart(self, hailong: Hailong) -> None:
+        found = as_json(hailong("index", "--period", PERIOD, "--unit", "P", "--format", "json"))
+
+        assert (found["responses"], found["unrated"]) == (1, 2)
+        assert (child(found, "X")["responses"], child(found, "X")["unrated"]) == (1, 2)
+        assert figures_of(child(found, "X")) == as_shown(expected_figures(X_OFFICIAL[:1], ELEMENTS))
+        assert found["quota"]["counted"] == 1 and found["quota"]["unrated"] == 2
+
+    @pytest.mark.usefixtures("blank")
+    def test_the_table_says_how_many_were_left_out(self, hailong: Hailong) -> None:
+        result = hailong("index", "--period", PERIOD, "--unit", "P")
+
+        assert result.exit_code == 0, result.stderr
+        assert (
+            "Không tính: 2 phiếu đã hoàn thành nhưng không đánh giá tiêu chí nào" in result.stdout
+        )

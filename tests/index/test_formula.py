@@ -113,7 +113,10 @@ class TestNoValidAnswer:
 
         found = index_of(session, period, unit)
 
-        assert found["responses"] == 1
+        # A form that rates no criterion is kept, but neither counted nor toward the quota.
+        assert found["responses"] == 0
+        assert found["unrated"] == 1
+        assert found["quota"]["counted"] == 0 and found["quota"]["unrated"] == 1
         assert found["sipas"] is None
         assert found["elements"] == {"A": {"index": None}, "B": {"index": None}}
 

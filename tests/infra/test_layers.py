@@ -131,6 +131,39 @@ class TestTheRegistryLoadsNoAdapter:
         assert done.stdout.strip() == "[]", done.stderr
 
 
+class TestTheChatIsChannelNeutral:
+    """bot/chat holds the conversation every chat app shares; a chat app's package (Telegram's,
+    Zalo's) adds a client, an event parser and a renderer on top of it, never the reverse."""
+
+    def test_bot_chat_imports_no_chat_app(self, imports: list[Import]) -> None:
+        apps = ("aiogram", "bot.telegram", "bot.zalo", "webhook", "fastapi", "starlette")
+        assert violations(imports, "bot.chat", apps) == []
+
+    def test_no_chat_app_imports_another(self, imports: list[Import]) -> None:
+        assert violations(imports, "bot.telegram", ("bot.zalo",)) == []
+        assert violations(imports, "bot.zalo", ("bot.telegram",)) == []
+
+
+class TestOneSurveySession:
+    """Answers reach storage only through the survey session (hailong.survey), which checks
+    the counter, the period and the answers first: no channel stores answers itself."""
+
+    def test_only_the_survey_session_calls_save_answers(self) -> None:
+        callers = sorted(
+            module_name(path)
+            for package in PACKAGES
+            for path in (ROOT / package).rglob("*.py")
+            if "save_answers" in path.read_text(encoding="utf-8")
+        )
+        assert callers == ["hailong.responses.service", "hailong.survey.service"]
+
+    def test_channels_reach_responses_through_the_session(self, imports: list[Import]) -> None:
+        channels = ("bot", "webhook", "hailong.web")
+        storing = ("hailong.responses.service.save_answers", "hailong.responses.service.start")
+        for channel in channels:
+            assert violations(imports, channel, storing) == []
+
+
 class TestTheCheckerSeesImports:
     """The rules above pass by finding nothing; these show that they would find something."""
 

@@ -14,7 +14,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session
 
 from hailong import migrate
@@ -139,3 +139,34 @@ class TestPackedTallies:
             assert verify.check(session, period) == []
         with Session(engine_for) as session:
             assert index_of(session, period, unit) == before
+
+
+class TestUnratedForms:
+    """0005 leaves out of the counts the finished forms that rate no criterion."""
+
+    def test_the_upgrade_finds_them_among_the_completed_and_refills_the_tallies(
+        self, empty_database_url: str, engine_for: Engine
+    ) -> None:
+        migrate.upgrade(empty_database_url)
+        forms = [{"A1": "5", "B1": "4"}, {"A1": None, "B1": None}]
+        with Session(engine_for, expire_on_commit=False) as session, session.begin():
+            period = small_period(session, "before-0005", {"A": ("A1",), "B": ("B1",)})
+            unit = make_unit(session, code="X")
+            answer_all(session, period, unit, forms)
+        # Before this revision both were completed, and both counted.
+        migrate.downgrade(empty_database_url, "0004")
+        assert statuses(engine_for) == ["completed", "completed"]
+
+        migrate.upgrade(empty_database_url)
+
+        assert statuses(engine_for) == ["completed", "unrated"]
+        with Session(engine_for) as session:
+            assert verify.check(session, period) == []
+        with Session(engine_for) as session:
+            found = index_of(session, period, unit)
+        assert (found["responses"], found["unrated"]) == (1, 1)
+
+
+def statuses(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return list(connection.scalars(text("SELECT status FROM response ORDER BY id")))

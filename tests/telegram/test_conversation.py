@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.telegram import rendering
+from bot.chat import words
 from hailong.app import create_app
 from hailong.counters.tokens import start_payload
 from hailong.i18n import Catalogs
@@ -127,7 +127,7 @@ class TestStart:
 
         chat.send("/start")
 
-        assert chat.last.text == rendering.ask_for_code(BOT.get("vi").gettext)
+        assert chat.last.text == words.ask_for_code(BOT.get("vi").gettext)
         assert not chat.last.buttons()
         assert row_counts(engine) == before
 
@@ -401,3 +401,32 @@ def fits(button: str, label: str) -> bool:
     """A button shows its label, maybe ticked or cut short with "…" to fit a phone."""
     button = button.removeprefix("⬜ ").removeprefix("✅ ")
     return button == label or (button.endswith("…") and label.startswith(button[:-1]))
+
+
+class TestTypedAnswers:
+    def test_a_score_can_be_typed_in_words_or_digits_and_zero_skips(
+        self, chat: Chat, office: Office, engine: Engine, questionnaire: Questionnaire
+    ) -> None:
+        start(chat, office)
+        answer_until(chat, questionnaire, office, "A1")
+
+        chat.send("4")
+        chat.send("rat hai long")
+        chat.send("0")
+
+        stored = stored_answers(engine)
+        assert (stored["A1"], stored["A2"], stored["A3"]) == ("4", "5", None)
+        assert questionnaire.question("A4").text.vi in chat.last.text
+
+    def test_a_typed_text_that_is_no_answer_is_met_with_a_nudge(
+        self, chat: Chat, office: Office, engine: Engine, questionnaire: Questionnaire
+    ) -> None:
+        start(chat, office)
+        answer_until(chat, questionnaire, office, "A1")
+        before = row_counts(engine)
+
+        chat.send("hài lòng lắm")
+
+        assert chat.last.text.startswith(said("Please tap one of the buttons under the question."))
+        assert questionnaire.question("A1").text.vi in chat.last.text
+        assert row_counts(engine) == before

@@ -14,8 +14,9 @@ from bot.telegram.factory import WEBHOOK_PATH
 from hailong.counters import service as counters
 from hailong.counters.tokens import SHORT_CODE_ALPHABET, start_payload
 from hailong.i18n import Catalogs
-from hailong.models import Counter
+from hailong.models import Counter, Response, ResponseStatus
 from hailong.periods.service import today_in_vietnam
+from hailong.survey.service import STARTS_PER_RESPONDENT
 from survey_flows import YES, Questionnaire
 from tests.telegram.chat import (
     Chat,
@@ -226,3 +227,50 @@ class TestOtherChats:
 
         assert (reply.status_code, reply.json()) == (200, {})
         assert watched(engine) == counts
+
+
+class TestRevokedMidway:
+    def test_a_revoked_counters_survey_stops_at_the_next_answer(
+        self,
+        chat: Chat,
+        office: Office,
+        sessions: sessionmaker[Session],
+        engine: Engine,
+        questionnaire: Questionnaire,
+    ) -> None:
+        start(chat, office)
+        chat.tap(option_label(questionnaire.question("received_result"), YES))
+        retire(sessions, office, "revoke")
+        counts = watched(engine)
+
+        chat.tap("Thủ tục khác")
+
+        reply = last_reply(chat)
+        assert reply["method"] == "answerCallbackQuery" and reply["show_alert"] is True
+        assert_vietnamese_then_english(str(reply["text"]), REVOKED)
+        assert watched(engine) == counts
+        with sessions() as session:
+            response = session.scalars(select(Response)).one()
+            assert response.status == ResponseStatus.in_progress
+
+
+class TestStartLimit:
+    def test_one_account_cannot_start_survey_after_survey_at_one_counter(
+        self, chat: Chat, office: Office, engine: Engine
+    ) -> None:
+        limit = STARTS_PER_RESPONDENT.limit
+        for _ in range(limit):
+            start(chat, office)
+            chat.send("/huy")
+        counts = watched(engine)
+
+        start(chat, office)
+
+        assert_vietnamese_then_english(
+            chat.last.text,
+            "You have started several surveys at this counter in the last hour. "
+            "Please try again a little later.",
+        )
+        assert not chat.last.buttons()
+        assert watched(engine) == counts
+        assert counts["response"] == limit

@@ -111,9 +111,30 @@ class TestRepeatedDelivery:
         after_first = row_counts(engine)
         second = client.post(WEBHOOK_PATH, json=update, headers=webhook_headers())
         assert first.json()["method"] == "sendMessage"
-        assert second.status_code == 200 and second.json() == {}
+        assert second.status_code == 200
         assert row_counts(engine) == after_first
         assert after_first["response"] == 1 and after_first["inbound_event"] == 1
+
+    def test_a_repeated_delivery_is_answered_with_the_current_question_again(
+        self, client: TestClient, office: Office, user: TelegramUser, engine: Engine
+    ) -> None:
+        # The first answer's HTTP response was lost: Telegram delivers the update again, and
+        # the citizen must still see the question, not an empty reply.
+        update = start_update(office, user)
+        first = client.post(WEBHOOK_PATH, json=update, headers=webhook_headers()).json()
+        after_first = row_counts(engine)
+        again = [
+            client.post(WEBHOOK_PATH, json=update, headers=webhook_headers()).json()
+            for _ in range(2)
+        ]
+
+        question = first["text"].split("\n\n", 1)[1]  # after the welcome
+        for body in again:
+            assert body["method"] == "sendMessage" and body["chat_id"] == user.id
+            assert body["text"] == question
+            assert body["reply_markup"] == first["reply_markup"]
+        assert again[0] == again[1]
+        assert row_counts(engine) == after_first
 
 
 class TestReplyInTheResponse:

@@ -344,3 +344,33 @@ class TestNoServerError:
         page = client.post(f"/q/{place.token}/p/{section}", data=fields)
         assert page.status_code < 500
         assert page.headers["content-type"].startswith("text/html")
+
+
+class TestCriteriaNeedAChoice:
+    """An empty criteria page is not "I prefer not to answer" for every criterion."""
+
+    def test_a_criteria_page_sent_empty_asks_again_and_stores_nothing(
+        self, client: TestClient, place: Place, sessions: sessionmaker[Session]
+    ) -> None:
+        citizen = Citizen(client, place.token)
+        path = walk_to(citizen, place, "A")
+        before = stored_counts(sessions)
+
+        page = client.post(path, data={})
+
+        assert page.status_code == 422
+        for key in ("A1", "A2", "A3", "A4"):
+            assert "Vui lòng chọn một câu trả lời" in field_block(page.text, key)
+        assert stored_counts(sessions) == before
+
+    def test_i_prefer_not_to_answer_is_taken(
+        self, client: TestClient, place: Place, sessions: sessionmaker[Session]
+    ) -> None:
+        citizen = Citizen(client, place.token)
+        path = walk_to(citizen, place, "A")
+        before = stored_counts(sessions)
+
+        page = client.post(path, data={key: "" for key in ("A1", "A2", "A3", "A4")})
+
+        assert page.status_code == 200 and page.url.path.endswith("/p/B")
+        assert stored_counts(sessions)[1] == before[1] + 4

@@ -8,7 +8,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 
-from bot.telegram import conversation
+from bot.chat import conversation
 from bot.telegram.context import Method, UpdateContext
 
 

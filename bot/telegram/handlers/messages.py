@@ -7,7 +7,7 @@ from functools import partial
 from aiogram import F, Router
 from aiogram.types import Message
 
-from bot.telegram import conversation
+from bot.chat import conversation
 from bot.telegram.context import Method, UpdateContext
 
 
@@ -18,7 +18,7 @@ async def on_unknown_command(message: Message, update_context: UpdateContext) ->
 
 
 async def on_text(message: Message, update_context: UpdateContext) -> Method | None:
-    work = partial(conversation.take_text, typed=message.text or "")
+    work = partial(conversation.take_text, text=message.text or "")
     return update_context.to_message(message, await update_context.transact(work))
 
 

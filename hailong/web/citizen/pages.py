@@ -1,39 +1,29 @@
-"""One web page per questionnaire section: which page may be shown, what it shows, what came back.
+"""One web page per questionnaire section, drawn: the fields of a page as the template shows
+them, with the stored or sent answers and the reasons a field was refused.
 
-Pure functions over the engine: no storage, no HTTP. The engine decides the path (element E
-only after feedback), the order and what a valid answer is; this module only lays it out.
+Pure functions: no storage, no HTTP. Which page comes next and what a valid answer is are the
+survey session's (hailong.survey); this module only lays a page out.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 
 from hailong.i18n import INVALID_ANSWER, N_
-from survey_flows import Invalid, Question, QuestionKind, Questionnaire, Section
-from survey_flows.engine import (
-    MULTI_SEPARATOR,
-    OTHER_PROCEDURE,
-    Answers,
-    applicable_sections,
-    next_section,
-    previous_section,
-    section_questions,
-    validate_answer,
-)
+from hailong.survey.service import CONTROL
+from hailong.survey.steps import ProcedureChoice
+from survey_flows import Invalid, Question, QuestionKind
+from survey_flows.engine import MULTI_SEPARATOR, OTHER_PROCEDURE, Answers
 
 OTHER_PROCEDURE_LABEL = N_("Another procedure, not in this list")
 NO_FIELD_LABEL = N_("Procedures")
 SKIP_LABEL = N_("I prefer not to answer")
 CONTROL_CHARACTERS_MESSAGE = N_("Please use only ordinary text here.")
-# Control characters (other than tab and line breaks) never belong in an answer, and
-# PostgreSQL refuses NUL outright: refuse them here, politely, before anything is stored.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 Posted = Mapping[str, Sequence[str]]
-Procedures = Sequence[tuple[str, str, str]]  # (code, name, field)
+Procedures = Sequence[ProcedureChoice]
 Gettext = Callable[[str], str]
 
 
@@ -67,75 +57,14 @@ class FieldView:
     max_choices: int | None = None
 
 
-# Navigation -----------------------------------------------------------------------------
+# Why a field was refused, as a msgid -------------------------------------------------------
 
 
-def path(questionnaire: Questionnaire, answers: Answers) -> list[Section]:
-    """This citizen's pages, in order, as far as the answers so far tell."""
-    return applicable_sections(questionnaire, answers)
-
-
-def reachable(questionnaire: Questionnaire, answers: Answers, key: str) -> Section | None:
-    """The page, if it may be shown now: on the path and not past the first unanswered page."""
-    upcoming = next_section(questionnaire, answers)
-    for section in path(questionnaire, answers):
-        if section.key == key:
-            return section
-        if upcoming is not None and section.key == upcoming.key:
-            return None
-    return None
-
-
-def page_after(questionnaire: Questionnaire, answers: Answers, key: str) -> Section | None:
-    """Where "next" leads: the following page of the path (already answered if the citizen
-    came back to change something), else the first unanswered one."""
-    pages = path(questionnaire, answers)
-    keys = [section.key for section in pages]
-    if key in keys and keys.index(key) + 1 < len(pages):
-        return pages[keys.index(key) + 1]
-    return next_section(questionnaire, answers)
-
-
-def previous_page(questionnaire: Questionnaire, answers: Answers, key: str) -> Section | None:
-    return previous_section(questionnaire, answers, key)
-
-
-def page_number(questionnaire: Questionnaire, answers: Answers, key: str) -> tuple[int, int]:
-    keys = [section.key for section in path(questionnaire, answers)]
-    return (keys.index(key) + 1 if key in keys else 1), len(keys)
-
-
-def questions_of(
-    questionnaire: Questionnaire, section: Section, answers: Answers
-) -> list[Question]:
-    return section_questions(questionnaire, section, answers)
-
-
-# Reading a posted page -----------------------------------------------------------------
-
-
-def read_page(
-    questions: Sequence[Question], posted: Posted, procedures: Procedures
-) -> tuple[dict[str, str | None], dict[str, str]]:
-    """Validate every field of the page: (values to store, {key: msgid of the problem})."""
-    codes = [code for code, _name, _field in procedures]
-    values: dict[str, str | None] = {}
-    problems: dict[str, str] = {}
-    for question in questions:
-        raw = list(posted.get(question.key, ()))
-        if any(CONTROL_CHARACTERS.search(item) for item in raw):
-            problems[question.key] = CONTROL_CHARACTERS_MESSAGE
-            continue
-        result = validate_answer(question, raw, procedures=codes)
-        if isinstance(result, Invalid):
-            problems[question.key] = _problem_message(result)
-        else:
-            values[question.key] = result.value
-    return values, problems
-
-
-def _problem_message(invalid: Invalid) -> str:
-    # Kept as a msgid with its placeholder filled later, in the page's language.
+def problem_message(invalid: Invalid) -> str:
+    """A refused answer's reason as a msgid, its placeholder filled later in the page's
+    language."""
+    if invalid.reason == CONTROL:
+        return CONTROL_CHARACTERS_MESSAGE
     return INVALID_ANSWER.get(invalid.reason, INVALID_ANSWER["not_an_option"])
 
 
@@ -226,13 +155,13 @@ def _procedure_groups(
     procedures: Procedures,
 ) -> list[ChoiceGroup]:
     """The unit's procedures grouped by field (lĩnh vực), then "another procedure"."""
-    by_field = sorted(procedures, key=lambda p: (p[2], p[1].casefold()))
+    by_field = sorted(procedures, key=lambda p: (p.field, p.name.casefold()))
     groups = [
         ChoiceGroup(
             field_name or gettext(NO_FIELD_LABEL),
-            [Choice(code, name, code in chosen) for code, name, _ in items],
+            [Choice(p.code, p.name, p.code in chosen) for p in items],
         )
-        for field_name, items in groupby(by_field, key=lambda p: p[2])
+        for field_name, items in groupby(by_field, key=lambda p: p.field)
     ]
     worded = [o.label.get(language) for o in question.options if o.code == OTHER_PROCEDURE]
     other_label = worded[0] if worded else gettext(OTHER_PROCEDURE_LABEL)

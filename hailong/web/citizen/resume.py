@@ -1,6 +1,15 @@
-"""The signed cookie that ties a browser to its response, so a second scan resumes it."""
+"""The signed cookie that ties a browser to its response, so a second scan resumes it.
+
+It holds the browser's resume key, a random secret made the first time the browser opens a
+landing page, and the response it started. The key is never shown in a page (the cookie is
+HttpOnly) and the database keeps only its hash, so a response's id, seen in a page or copied
+from another phone, continues nobody else's survey.
+"""
 
 from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -9,17 +18,29 @@ from hailong.settings import Settings
 from hailong.web.rendering import cookie_options
 
 RESPONSE_COOKIE = "hl_response"
+KEY_BYTES = 24
+
+
+@dataclass(frozen=True)
+class Resume:
+    key: str  # the browser's resume key
+    public_id: str | None  # the response it started last, if any
+
+
+def new_key() -> str:
+    return secrets.token_urlsafe(KEY_BYTES)
 
 
 class ResumeCookie:
-    """Holds a response's public id, signed with the server secret, for `resume_hours`."""
+    """Holds the resume key and a response's public id, signed with the server secret, for
+    `resume_hours`."""
 
     def __init__(self, settings: Settings) -> None:
-        self._serializer = URLSafeTimedSerializer(settings.secret(), salt="hailong.web.resume")
+        self._serializer = URLSafeTimedSerializer(settings.secret(), salt="hailong.web.resume.2")
         self.max_age = settings.resume_hours * 3600
         self._options = cookie_options(settings)
 
-    def read(self, request: Request) -> str | None:
+    def read(self, request: Request) -> Resume | None:
         raw = request.cookies.get(RESPONSE_COOKIE)
         if not raw:
             return None
@@ -27,13 +48,23 @@ class ResumeCookie:
             value = self._serializer.loads(raw, max_age=self.max_age)
         except BadSignature:  # tampered with, or older than resume_hours
             return None
-        return value if isinstance(value, str) else None
+        if not isinstance(value, dict):
+            return None
+        key, public_id = value.get("k"), value.get("r")
+        if not isinstance(key, str) or not key:
+            return None
+        return Resume(key=key, public_id=public_id if isinstance(public_id, str) else None)
 
-    def write(self, response: Response, public_id: str) -> None:
-        # Signed again on every saved page: the 24 hours run from the last answer.
+    def key_of(self, request: Request) -> str:
+        """The browser's resume key, or a new one when it has none yet."""
+        found = self.read(request)
+        return found.key if found is not None else new_key()
+
+    def write(self, response: Response, resume: Resume) -> None:
+        # Signed again on every saved page: the hours run from the last answer.
         response.set_cookie(
             RESPONSE_COOKIE,
-            self._serializer.dumps(public_id),
+            self._serializer.dumps({"k": resume.key, "r": resume.public_id}),
             max_age=self.max_age,
             **self._options,
         )

@@ -2,7 +2,7 @@
 
 Plain HTML forms with POST-redirect-GET, so it works with JavaScript off. Each page's answers
 are committed before the redirect to the next page; the browser finds its response again
-through a signed cookie.
+through a signed, HttpOnly cookie that holds its resume key.
 """
 
 from __future__ import annotations
@@ -18,23 +18,23 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from hailong.channels import landing_invitations
-from hailong.counters.service import CounterAccess, resolve_short_code, resolve_token
+from hailong.counters.service import CounterAccess
 from hailong.db import unit_of_work
+from hailong.errors import BadInput
 from hailong.models import ResponseStatus
 from hailong.ratelimit import RateLimiter, make_rate_limiter
-from hailong.responses import service as responses
 from hailong.responses.service import SurveyState
-from hailong.web.citizen import pages, survey
-from hailong.web.citizen.resume import ResumeCookie
+from hailong.survey import service as survey
+from hailong.survey import steps
+from hailong.survey.entries import Browser, CounterCode, Place, counter_access
+from hailong.survey.steps import Finished, Page, Refused
+from hailong.web.citizen import pages
+from hailong.web.citizen.resume import Resume, ResumeCookie, new_key
 from hailong.web.rendering import STYLESHEET, Renderer, request_language
-from survey_flows import QuestionKind, Section
-from survey_flows.engine import next_section
 
 if TYPE_CHECKING:
     from hailong.context import AppContext
 
-# Generous: a ward hall's visitors often share one public IP address.
-STARTS_PER_HOUR = 60
 # A page has at most a few dozen fields; anything far beyond that is not our form.
 MAX_FIELDS = 200
 Posted = dict[str, list[str]]
@@ -63,7 +63,11 @@ def done_url(token: str) -> str:
 
 
 class CitizenForm:
-    """The handlers behind the routes, sharing the app's sessions, templates and cookie."""
+    """The handlers behind the routes, sharing the app's sessions, templates and cookie.
+
+    Each handler draws what the survey session (hailong.survey) decides; none stores or
+    checks anything itself.
+    """
 
     def __init__(self, context: AppContext, limiter: RateLimiter) -> None:
         self.settings = context.settings
@@ -75,17 +79,19 @@ class CitizenForm:
     # Landing and start ---------------------------------------------------------------
 
     def landing(self, request: Request, token: str) -> Response:
+        resume = self.cookie.read(request)
         with unit_of_work(self.sessions) as session:
-            here = survey.visit(session, token)
-            state = survey.resumable(session, here, self.cookie.read(request))
-            target = None if state is None else next_section(state.questionnaire, state.answers)
-        if target is not None:
-            return self.redirect(request, page_url(token, target.key) + "?resumed=1")
-        access = here.access
+            place = survey.visit(session, CounterCode(token=token))
+            state = self._resumable(session, resume, place)
+            target = None if state is None else steps.first_page(session, state)
+        if isinstance(target, Page):
+            return self.redirect(request, page_url(token, target.section.key) + "?resumed=1")
+        access = place.access
+        assert access is not None
         chats = landing_invitations(
             self.settings, request.app.state, token=token, short_code=access.token.short_code
         )
-        return self.renderer.render(
+        page = self.renderer.render(
             request,
             "citizen/landing.html",
             {
@@ -97,175 +103,156 @@ class CitizenForm:
                 "chats": chats,
             },
         )
+        if resume is None:
+            # The browser's secret, made before "start" so a double tap carries it twice.
+            self.cookie.write(page, Resume(key=new_key(), public_id=None))
+        return page
+
+    def _resumable(
+        self, session: Session, resume: Resume | None, place: Place
+    ) -> SurveyState | None:
+        """The browser's unfinished response of this counter in the period open today."""
+        if resume is None or resume.public_id is None or place.counter is None:
+            return None
+        state = survey.resume_browser(
+            session, public_id=resume.public_id, resume_key=resume.key, counter_id=place.counter.id
+        )
+        if state is None or state.response.status != ResponseStatus.in_progress:
+            return None
+        return state if state.response.period_id == place.period.id else None
 
     def start(self, request: Request, token: str, posted: Posted) -> Response:
-        start_id = survey.parse_start_id(_first(posted, "start_id"))
+        start_id = parse_start_id(_first(posted, "start_id"))
+        key = self.cookie.key_of(request)
         try:
-            target = self._start(request, token, start_id)
+            target, public_id = self._start(request, token, Browser(start_id, key))
         except IntegrityError:
             # Two taps raced on PostgreSQL and the other one inserted first: take its response.
-            target = self._start(request, token, start_id)
+            target, public_id = self._start(request, token, Browser(start_id, key))
         response = self.redirect(request, target)
-        self.cookie.write(response, start_id)
+        self.cookie.write(response, Resume(key=key, public_id=public_id))
         return response
 
-    def _start(self, request: Request, token: str, start_id: str) -> str:
+    def _start(self, request: Request, token: str, browser: Browser) -> tuple[str, str]:
+        gate = survey.Gate(
+            limiter=self.limiter, network=request.client.host if request.client else "unknown"
+        )
         with unit_of_work(self.sessions) as session:
-            here = survey.visit(session, token)
-            if survey.existing_start(session, here, start_id) is None:
-                self._limit_starts(request, here)
-            response = survey.start(
-                session, here, start_id=start_id, language=request_language(request)
+            started = survey.start(
+                session,
+                CounterCode(token=token),
+                browser,
+                secret=self.settings.secret(),
+                language=request_language(request),
+                gate=gate,
             )
-            return self._where_next(token, responses.load(session, response))
-
-    def _limit_starts(self, request: Request, here: survey.Visit) -> None:
-        client = request.client.host if request.client else "unknown"
-        key = f"web-start:{client}:{here.access.counter.id}"
-        if not self.limiter.hit(key, limit=STARTS_PER_HOUR, window_seconds=3600):
-            raise survey.TooManyStarts()
+            target = self._url(token, steps.first_page(session, started.state))
+            return target, started.state.response.public_id
 
     # Pages ---------------------------------------------------------------------------
 
     def show_page(self, request: Request, token: str, section_key: str) -> Response:
         with unit_of_work(self.sessions) as session:
-            found = self._page_state(session, request, token, section_key)
+            found = self._response(session, request, token)
             if isinstance(found, str):
                 return self.redirect(request, found)
-            access, state, section = found
-            values = self._page_values(
-                session,
-                request,
-                token,
-                access,
-                state,
-                section,
-                shown=pages.stored_as_posted(
-                    pages.questions_of(state.questionnaire, section, state.answers),
-                    state.answers,
-                ),
-                problems={},
-            )
+            access, state = found
+            survey.ensure_may_answer(session, state)
+            shown = steps.page_to_show(session, state, section_key)
+            if not isinstance(shown, Page) or shown.section.key != section_key:
+                return self.redirect(request, self._url(token, shown))
+            stored = pages.stored_as_posted(shown.questions, state.answers)
+            values = self._page_values(request, token, access, shown, stored, {})
         return self.renderer.render(request, "citizen/page.html", values)
 
     def submit_page(
         self, request: Request, token: str, section_key: str, posted: Posted
     ) -> Response:
+        resume = self.cookie.read(request)
         with unit_of_work(self.sessions) as session:
-            found = self._page_state(session, request, token, section_key, for_update=True)
+            found = self._response(session, request, token, for_update=True)
             if isinstance(found, str):
                 return self.redirect(request, found)
-            access, state, section = found
-            questions = pages.questions_of(state.questionnaire, section, state.answers)
-            procedures = self._procedures(session, access, questions)
-            values, problems = pages.read_page(questions, posted, procedures)
-            if problems:
+            access, state = found
+            step = survey.answer_page(session, state, section_key, posted)
+            if isinstance(step, Refused):
                 # Nothing of this page is stored: the citizen sees it again with the reasons.
-                page = self._page_values(
-                    session, request, token, access, state, section, posted, problems
-                )
-            else:
-                responses.save_answers(session, state, values)
-                target = self._where_next(token, state, after=section.key)
-        if problems:
+                shown = steps.page_step(session, state, state.questionnaire.section(section_key))
+                problems = {k: pages.problem_message(v) for k, v in step.problems.items()}
+                page = self._page_values(request, token, access, shown, posted, problems)
+        if isinstance(step, Refused):
             return self.renderer.render(request, "citizen/page.html", page, status_code=422)
-        response = self.redirect(request, target)
-        self.cookie.write(response, state.response.public_id)
+        response = self.redirect(request, self._url(token, step))
+        if resume is not None:
+            self.cookie.write(response, resume)
         return response
 
     def done(self, request: Request, token: str) -> Response:
         with unit_of_work(self.sessions) as session:
-            access = resolve_token(session, token)
-            state = survey.response_here(session, access, self.cookie.read(request))
-            if state is None:
-                return self.redirect(request, landing_url(token))
-            if state.response.status == ResponseStatus.in_progress:
-                return self.redirect(request, self._where_next(token, state))
+            found = self._response(session, request, token)
+            if isinstance(found, str):
+                return self.redirect(request, found)
+            access, state = found
+            finished = steps.finished(state)
+            if finished is None:
+                return self.redirect(request, self._url(token, steps.first_page(session, state)))
         return self.renderer.render(
             request,
             "citizen/done.html",
-            {
-                "unit_name": access.unit.name,
-                "screened_out": state.response.status == ResponseStatus.screened_out,
-            },
+            {"unit_name": access.unit.name, "screened_out": finished.screened_out},
         )
 
     # Helpers -------------------------------------------------------------------------
 
-    def _page_state(
-        self,
-        session: Session,
-        request: Request,
-        token: str,
-        section_key: str,
-        *,
-        for_update: bool = False,
-    ) -> tuple[CounterAccess, SurveyState, Section] | str:
-        """The response and page to work on, or where to send the browser instead."""
-        access = resolve_token(session, token)
-        state = survey.response_here(
-            session, access, self.cookie.read(request), for_update=for_update
-        )
+    def _response(
+        self, session: Session, request: Request, token: str, *, for_update: bool = False
+    ) -> tuple[CounterAccess, SurveyState] | str:
+        """The counter and the browser's response at it, or the landing page to go to."""
+        access = counter_access(session, CounterCode(token=token))  # 404/410 pages
+        resume = self.cookie.read(request)
+        state = None
+        if resume is not None and resume.public_id is not None:
+            state = survey.resume_browser(
+                session,
+                public_id=resume.public_id,
+                resume_key=resume.key,
+                counter_id=access.counter.id,
+                for_update=for_update,
+            )
         if state is None:
             return landing_url(token)
-        if state.response.status != ResponseStatus.in_progress:
-            return done_url(token)
-        survey.ensure_period_open(session, state.response)
-        section = pages.reachable(state.questionnaire, state.answers, section_key)
-        if section is None:
-            return self._where_next(token, state)
-        return access, state, section
+        return access, state
 
-    def _where_next(self, token: str, state: SurveyState, *, after: str | None = None) -> str:
-        if state.response.status != ResponseStatus.in_progress:
-            return done_url(token)
-        questionnaire, answers = state.questionnaire, state.answers
-        section = (
-            pages.page_after(questionnaire, answers, after)
-            if after is not None
-            else next_section(questionnaire, answers)
-        )
-        return done_url(token) if section is None else page_url(token, section.key)
-
-    def _procedures(
-        self, session: Session, access: CounterAccess, questions: Sequence[Any]
-    ) -> list[tuple[str, str, str]]:
-        if not any(q.kind is QuestionKind.procedure for q in questions):
-            return []
-        return survey.procedure_choices(session, access.unit.id)
+    def _url(self, token: str, step: Page | Finished) -> str:
+        return page_url(token, step.section.key) if isinstance(step, Page) else done_url(token)
 
     def _page_values(
         self,
-        session: Session,
         request: Request,
         token: str,
         access: CounterAccess,
-        state: SurveyState,
-        section: Section,
+        page: Page,
         shown: Mapping[str, Sequence[str]],
         problems: Mapping[str, str],
     ) -> dict[str, Any]:
-        questionnaire, answers = state.questionnaire, state.answers
         language = request_language(request)
-        questions = pages.questions_of(questionnaire, section, answers)
-        number, total = pages.page_number(questionnaire, answers, section.key)
-        back = pages.previous_page(questionnaire, answers, section.key)
+        section = page.section
         return {
             "unit_name": access.unit.name,
             "title": section.title.get(language),
             "intro": section.intro.get(language) if section.intro else None,
             "fields": pages.field_views(
-                questions,
+                page.questions,
                 shown,
                 problems,
                 language=language,
                 gettext=lambda message: self.renderer.gettext(language, message),
-                procedures=self._procedures(session, access, questions),
+                procedures=page.procedures,
             ),
-            "page_number": number,
-            "page_total": total,
+            "page_number": page.number,
+            "page_total": page.total,
             "action_url": page_url(token, section.key),
-            "back_url": page_url(token, back.key) if back else None,
+            "back_url": page_url(token, page.back.key) if page.back else None,
             "resumed": request.query_params.get("resumed") == "1",
             "has_errors": bool(problems),
         }
@@ -279,7 +266,8 @@ class CitizenForm:
     def typed_code(self, request: Request, code: str) -> Response:
         """The poster's short address: on to the counter's landing page, as the QR code goes."""
         with self.sessions() as session:
-            access = resolve_short_code(session, code)  # 404/410 pages, as for a token
+            # 404/410 pages, as for a token
+            access = counter_access(session, CounterCode(short_code=code))
         return self.redirect(request, landing_url(access.token.token))
 
     def stylesheet(self) -> Response:
@@ -289,6 +277,14 @@ class CitizenForm:
             # The URL carries the content's hash, so the file never changes under it.
             headers={"cache-control": "public, max-age=31536000, immutable"},
         )
+
+
+def parse_start_id(raw: str | None) -> str:
+    """The landing page's one-time id: a double tap on "start" makes one response."""
+    try:
+        return str(uuid.UUID(raw or ""))
+    except ValueError:
+        raise BadInput() from None
 
 
 def _first(posted: Posted, key: str) -> str | None:
