@@ -19,6 +19,7 @@ from bot.chat.payloads import DONE, SKIP, PageTurn, Payload, Pick, Tap
 from bot.chat.screens import Buttons, Screen
 from bot.chat.words import Gettext
 from hailong.counters.service import UnknownCounter
+from hailong.counters.tokens import normalise_short_code, token_from_payload
 from hailong.i18n import LANGUAGES, Catalogs
 from hailong.models import ResponseStatus
 from hailong.periods.service import today_in_vietnam
@@ -29,7 +30,6 @@ from hailong.survey import service as survey
 from hailong.survey import steps
 from hailong.survey.entries import ChatUser, CounterCode, Entry
 from hailong.survey.steps import Asked, Finished, Refused
-from hailong.counters.tokens import normalise_short_code, token_from_payload
 from survey_flows import NO, OTHER_PROCEDURE, YES, QuestionKind, RawAnswer
 
 

@@ -3,7 +3,7 @@
 `record()` is the one way in: call it in the transaction of the change it describes, so the
 change and its line are committed together or not at all. There is no way to change or
 remove a line, here or anywhere in the product (and the database refuses it, see migration
-0009).
+0006).
 """
 
 from __future__ import annotations

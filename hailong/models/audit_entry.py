@@ -13,7 +13,7 @@ class AuditEntry(Base):
     """One line of the append-only audit log: who did what, when, on which unit, and why.
 
     Written in the transaction of the change it records. On PostgreSQL and SQLite a trigger
-    refuses UPDATE and DELETE (migration 0009), so not even a bug can rewrite history.
+    refuses UPDATE and DELETE (migration 0006), so not even a bug can rewrite history.
     """
 
     __tablename__ = "audit_entry"

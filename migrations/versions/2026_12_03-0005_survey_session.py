@@ -3,7 +3,7 @@ key, and responses that rate no criterion left out of the counts
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-12-10 09:00:00.000000
+Create Date: 2026-12-03 09:00:00.000000
 
 A response finished without a single criterion rated is now `unrated`: kept, never counted.
 The upgrade finds such responses among the completed ones and refills the tallies of their

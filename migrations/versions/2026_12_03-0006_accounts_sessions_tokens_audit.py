@@ -1,7 +1,7 @@
 """accounts, login sessions, API tokens and the append-only audit log
 
-Revision ID: 0009
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-03 07:48:59.879829
 """
 
@@ -35,8 +35,8 @@ SQLITE_TRIGGERS = [
     for operation in ('UPDATE', 'DELETE')
 ]
 
-revision: str = '0009'
-down_revision: str | None = '0004'
+revision: str = '0006'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
