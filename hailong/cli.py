@@ -33,6 +33,7 @@ def build_cli() -> typer.Typer:
     from hailong import demo, migrate, serve
     from hailong.counters import cli as counters_cli
     from hailong.index import cli as index_cli
+    from hailong.outbox import cli as outbox_cli
     from hailong.periods import cli as periods_cli
     from hailong.procedures import cli as procedures_cli
     from hailong.questionnaires import cli as questionnaires_cli
@@ -62,6 +63,7 @@ def build_cli() -> typer.Typer:
     index_cli.register(app)
     reports_cli.register(app)
     telegram_cli.register(app)
+    outbox_cli.register(app)
     return app
 
 

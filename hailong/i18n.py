@@ -55,6 +55,8 @@ DOMAIN_SOURCES: dict[str, tuple[str, ...]] = {
         "hailong/responses/checking.py",
         "hailong/responses/cli.py",
     ),
+    # The outbox and `hailong worker`.
+    "outbox": ("hailong/outbox/**.py",),
 }
 DOMAINS = tuple(DOMAIN_SOURCES)
 

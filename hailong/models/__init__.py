@@ -4,6 +4,7 @@ from hailong.models.base import Base
 from hailong.models.chat import ChatLanguage
 from hailong.models.counter import Counter, CounterToken
 from hailong.models.enums import Channel, ResponseStatus, ReviewState, TokenState, UnitLevel
+from hailong.models.outbox import OutboxMessage, OutboxState
 from hailong.models.period import Period, Quota
 from hailong.models.procedure import Procedure, procedure_unit
 from hailong.models.questionnaire import QuestionnaireVersion
@@ -19,6 +20,8 @@ __all__ = [
     "Counter",
     "CounterToken",
     "InboundEvent",
+    "OutboxMessage",
+    "OutboxState",
     "Period",
     "Procedure",
     "QuestionnaireVersion",
