@@ -15,6 +15,7 @@ import typer
 from hailong.cli_output import FORMAT_OPTION, OutputFormat, print_rows
 from hailong.cli_support import CliContext, cli_context, fail
 from hailong.i18n import N_, Catalogs
+from hailong.models import OutboxState
 from hailong.outbox import service
 from hailong.outbox.running import run_worker
 from hailong.outbox.worker import Delivery, Result, Totals, worker_name
@@ -66,9 +67,9 @@ ERASED_MANY = N_(
     "{count} failed messages cannot be sent again: their recipient was erased when they failed "
     "(HAILONG_OUTBOX_KEEP_FAILED_HOURS keeps it for a while)."
 )
-LEFT_ALONE = N_("Message {id} is {state}: only failed or waiting messages are queued again.")
+ALREADY_SENT = N_("Message {id} was sent already: not queued again.")
+BEING_SENT = N_("Message {id} is being sent right now: not queued again.")
 UNKNOWN = N_("There is no message {id} in the outbox.")
-STATE_NAMES = {"sent": N_("sent"), "sending": N_("being sent")}
 
 
 def register(app: typer.Typer) -> None:
@@ -258,5 +259,5 @@ def _report_requeued(catalogs: Catalogs, named: service.Requeued) -> None:
     for message_id in named.erased:
         typer.echo(catalogs.both(ERASED_ONE, id=message_id), err=True)
     for message_id, state in named.left_alone:
-        shown = catalogs.both(STATE_NAMES.get(state, state))
-        typer.echo(catalogs.both(LEFT_ALONE, id=message_id, state=shown), err=True)
+        said = ALREADY_SENT if state == OutboxState.sent else BEING_SENT
+        typer.echo(catalogs.both(said, id=message_id), err=True)

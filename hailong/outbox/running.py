@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -90,3 +90,14 @@ class BackgroundWorker:
         self._stop = asyncio.Event()
         self._ready.set()
         self.totals = await run_worker(self.settings, sessions, self._stop, observe=self.observe)
+
+
+@contextmanager
+def background_worker(settings: Settings, *, observe: Observer | None = None) -> Iterator[None]:
+    """The worker in a thread for as long as the block runs; on the way out it stops claiming
+    and lets the messages being sent finish (or hands them back) before the block is left."""
+    worker = BackgroundWorker(settings, observe=observe).start()
+    try:
+        yield
+    finally:
+        worker.stop()

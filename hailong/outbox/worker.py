@@ -191,6 +191,7 @@ class OutboxWorker:
                 in_flight = {task for task in in_flight if not task.done()}
         finally:
             await self._drain(in_flight)
+            await self._checkpoint_if_erased()
         return self.totals
 
     async def _wait(

@@ -149,7 +149,7 @@ class FakeRelay:
             already = any(d.key == key for d in self.deliveries)
             hang = key in self.hang
         if hang:
-            return await self._hold(key, body, already)
+            return await self._hold(request, key, body, already)
         if already:
             with self._lock:
                 self.duplicates += 1
@@ -182,10 +182,19 @@ class FakeRelay:
                 self.token = self.token_rotations.pop(0)
         return web.json_response({"token": token})
 
-    async def _hold(self, key: str, body: dict[str, Any], already: bool) -> web.Response:
-        if self.deliver_before_hanging and not already:
+    async def _hold(
+        self, request: web.Request, key: str, body: dict[str, Any], already: bool
+    ) -> web.Response:
+        delivered = already
+        if self.deliver_before_hanging and not delivered:
             self._deliver(key, body)
+            delivered = True
         self.hanging.set()
         assert self._release is not None
         await self._release.wait()
+        # Released: a late 200, which delivers the message if that had not happened yet and
+        # its sender is still there to read the answer (a dead worker's request is dropped).
+        gone = request.transport is None or request.transport.is_closing()
+        if not delivered and not gone:
+            self._deliver(key, body)
         return web.json_response({"ok": True, "late": True})

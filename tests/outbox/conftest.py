@@ -73,7 +73,7 @@ def queue_messages(
                 channel=channel,
                 kind="notice",
                 recipient=f"citizen-{prefix}-{n}@example.vn",
-                payload={"text": f"Tin nhắn số {n}"},
+                payload={"text": f"Câu hỏi số {n}"},
                 idempotency_key=key,
                 ordering_key=ordering_key,
             )
