@@ -33,12 +33,16 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_message"
     __table_args__ = (
         # A producer that enqueues the same message twice (a redelivered webhook, a re-run
-        # import) gets one row: the key is the producer's name for the message.
-        UniqueConstraint("channel", "idempotency_key"),
-        # What the claim scans: open messages by the time they may be taken.
+        # import) gets one row: the key is the producer's name for the message. The key
+        # first: led by the channel, the index would tempt SQLite's planner away from the
+        # claim's own index.
+        UniqueConstraint("idempotency_key", "channel"),
+        # What the claim walks, in its order, stopping at its limit: open messages by the
+        # time they may be taken.
         Index(
             "ix_outbox_message_open_available_at",
             "available_at",
+            "id",
             sqlite_where=_OPEN,
             postgresql_where=_OPEN,
         ),
@@ -50,7 +54,6 @@ class OutboxMessage(Base):
             sqlite_where=_OPEN,
             postgresql_where=_OPEN,
         ),
-        Index("ix_outbox_message_state_channel", "state", "channel"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

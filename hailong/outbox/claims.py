@@ -16,11 +16,24 @@ a worker whose lease ran out and whose message was taken over records nothing.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import CTE, CursorResult, Engine, Select, and_, case, exists, select, update
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    CursorResult,
+    Engine,
+    Select,
+    and_,
+    case,
+    exists,
+    literal_column,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from hailong.models import OutboxMessage, OutboxState
@@ -51,12 +64,12 @@ def claim(
     held_back = exists().where(
         earlier.ordering_key == OutboxMessage.ordering_key,
         earlier.id < OutboxMessage.id,
-        earlier.state.in_(OPEN_STATES),
+        _is_open(earlier.state),
     )
     due = (
         select(OutboxMessage.id)
         .where(
-            OutboxMessage.state.in_(OPEN_STATES),
+            _is_open(OutboxMessage.state),
             OutboxMessage.available_at <= now,
             OutboxMessage.channel.in_(sorted(channels)),
             ~held_back,
@@ -67,13 +80,7 @@ def claim(
     chosen = _chosen_once(session, due)
     taken = session.execute(
         update(OutboxMessage)
-        # The conditions again: a row changed by another worker since it was chosen is then
-        # left alone rather than taken twice.
-        .where(
-            OutboxMessage.id.in_(select(chosen.c.id)),
-            OutboxMessage.state.in_(OPEN_STATES),
-            OutboxMessage.available_at <= now,
-        )
+        .where(OutboxMessage.id.in_(select(chosen.c.id)))
         .values(
             state=OutboxState.sending,
             attempts=OutboxMessage.attempts + 1,
@@ -106,11 +113,22 @@ def claim(
     return sorted(messages, key=lambda m: m.id)
 
 
+def _is_open(state: Any) -> ColumnElement[bool]:
+    """`state IN ('pending', 'sending')` with the values written out, as in the partial
+    indexes' condition: with bound parameters SQLite cannot tell that the condition holds and
+    scans the table instead (for each candidate, in the ordering check), and neither can a
+    prepared statement's generic plan on PostgreSQL."""
+    return cast(
+        "ColumnElement[bool]", state.in_([literal_column(f"'{s.value}'") for s in OPEN_STATES])
+    )
+
+
 def _chosen_once(session: Session, due: Select[tuple[int]]) -> CTE:
     """The chosen ids as a query run exactly once. On PostgreSQL they are locked as chosen,
-    skipping rows another claim has locked, and MATERIALIZED: inlined as a subquery, the
-    planner may run a LIMIT ... SKIP LOCKED subquery again for each row it updates, and each
-    run can lock other rows, taking more than `limit`."""
+    skipping rows another claim has locked; a row changed and committed by another worker
+    since this statement began is checked again against the conditions before it is locked,
+    so it is never taken twice. MATERIALIZED, because as an inlined subquery the planner may
+    run LIMIT ... SKIP LOCKED again for each row it updates, taking more than `limit`."""
     if session.get_bind().dialect.name != "postgresql":
         return due.cte("due")
     return due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
@@ -142,6 +160,15 @@ def _changed(session: Session, statement: Any) -> int:
 
 def record_sent(session: Session, message: OutgoingMessage, *, now: datetime) -> bool:
     """Sent: done for good, recipient erased. False if the claim was no longer ours."""
+    return message.id in record_all_sent(session, [message], now=now)
+
+
+def record_all_sent(
+    session: Session, messages: Sequence[OutgoingMessage], *, now: datetime
+) -> set[int]:
+    """Several sent messages in one statement; the ids whose claim was still ours."""
+    if not messages:
+        return set()
     values = {
         "state": OutboxState.sent,
         "finished_at": now,
@@ -149,7 +176,17 @@ def record_sent(session: Session, message: OutgoingMessage, *, now: datetime) ->
         "last_error": None,
         **_erase(now),
     }
-    return _changed(session, update(OutboxMessage).where(_this_claim(message)).values(values)) == 1
+    claimed = tuple_(OutboxMessage.id, OutboxMessage.attempts).in_(
+        [(m.id, m.attempt) for m in messages]
+    )
+    done = session.execute(
+        update(OutboxMessage)
+        .where(claimed, OutboxMessage.state == OutboxState.sending)
+        .values(values)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(done.scalars())
 
 
 def record_retry(session: Session, message: OutgoingMessage, *, error: str, at: datetime) -> bool:

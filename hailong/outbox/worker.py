@@ -1,31 +1,33 @@
 """The send loop: claim due messages, send each through its channel's sender, record how it went.
 
-One asyncio loop sends up to `concurrency` messages at a time; the database work (claims and
-outcomes, each a short transaction of its own) runs in threads, so a slow commit never holds
-up the sends in flight.
+One asyncio loop sends up to `concurrency` messages at a time. The database work (claims and
+outcomes, each a short transaction) runs in one thread of the worker's own, so a slow commit
+never holds up the sends in flight, and the worker's transactions never queue for SQLite's
+write lock behind one another.
 
-Never sent twice when the send is known to have succeeded: the outcome is committed in its
-own transaction right after the send returns, fenced by the claim's attempt number, and
-retried for as long as the lease lasts if the database does not answer. One window remains,
-and no outbox can close it on its own side: the provider has accepted the message, and the
-worker dies (or the database stays down until the lease is over) before the commit. Then the
-message is taken again after its lease and sent a second time. The idempotency key, the same
-on every attempt, is handed to the sender so that a provider that deduplicates (an
-Idempotency-Key header, a client message id) recognises the second send; for a provider that
-does not, the window is the time between its answer and our commit, a few milliseconds.
+Never sent twice when the send is known to have succeeded: the outcome is committed right
+after the send returns, fenced by the claim's attempt number, and tried again for as long as
+the lease lasts if the database does not answer (recording.py). One window remains, and no
+outbox can close it on its own side: the provider has accepted the message, and the worker
+dies (or the database stays away until the lease is over) before that commit. The message is
+then taken again after its lease and sent a second time. The idempotency key, the same on
+every attempt, is handed to the sender so that a provider that deduplicates (an
+Idempotency-Key header, a client message id) recognises the second send; with a provider
+that does not, the window is the time between its answer and our commit, milliseconds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import random
 import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import TypeVar
 
 from sqlalchemy import Engine
@@ -36,25 +38,33 @@ from hailong.db import unit_of_work
 from hailong.models.base import utcnow
 from hailong.outbox import claims
 from hailong.outbox.policy import RetryPolicy
-from hailong.outbox.sending import (
-    Failed,
-    Outcome,
-    OutgoingMessage,
-    Refresh,
-    RetryLater,
-    Sender,
-    Sent,
+from hailong.outbox.recording import (
+    Delivery,
+    Recorder,
+    Result,
+    TroubleObserver,
+    decide,
+    scrub,
 )
+from hailong.outbox.sending import Outcome, OutgoingMessage, Refresh, RetryLater, Sender
 from hailong.settings import Settings
 
 # How often the worker fails messages abandoned on their last attempt and forgets the
 # recipients of messages that failed longer ago than HAILONG_OUTBOX_KEEP_FAILED_HOURS.
 HOUSEKEEPING_SECONDS = 30.0
-# Waits between tries to record an outcome while the database does not answer.
-RECORD_RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 4.0)
-
 
 _T = TypeVar("_T")
+Observer = Callable[[Delivery], None]
+
+__all__ = [
+    "Delivery",
+    "Observer",
+    "OutboxWorker",
+    "Result",
+    "Totals",
+    "TroubleObserver",
+    "WorkerOptions",
+]
 
 
 def worker_name() -> str:
@@ -90,30 +100,6 @@ class WorkerOptions:
         return self.lease - min(5.0, self.lease * 0.1)
 
 
-class Result(StrEnum):
-    sent = "sent"
-    retry = "retry"
-    failed = "failed"
-    # Handed back unsent because the worker is stopping.
-    released = "released"
-    # Its lease ran out before the outcome was recorded, and another worker took it.
-    lost = "lost"
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """What happened to one claimed message: what `hailong worker` prints (no personal data)."""
-
-    message_id: int
-    channel: str
-    kind: str
-    attempt: int
-    result: Result
-    seconds: float
-    error: str | None = None
-    retry_in: float | None = None
-
-
 @dataclass
 class Totals:
     sent: int = 0
@@ -130,19 +116,6 @@ class Totals:
             self.failed += 1
         elif delivery.result is Result.released:
             self.released += 1
-
-
-Observer = Callable[[Delivery], None]
-TroubleObserver = Callable[[str, float], None]
-
-
-def scrub(error: str, recipient: str | None) -> str:
-    """An error text fit for the table and the console: one line, without the recipient even
-    when the provider echoed it back ("550 <someone@example.vn> unknown")."""
-    text = " ".join(error.split())
-    if recipient:
-        text = text.replace(recipient, "[recipient]")
-    return text[: claims.ERROR_LENGTH]
 
 
 class OutboxWorker:
@@ -164,19 +137,28 @@ class OutboxWorker:
         self._on_trouble = on_trouble or (lambda _kind, _wait: None)
         self._rng = rng or random.Random()
         self._next_housekeeping = 0.0
-        self._erased_since_checkpoint = False
         # Set by a second Ctrl+C: hand back what is being sent instead of waiting for it.
         self.hurry = asyncio.Event()
+        self._database = ThreadPoolExecutor(1, thread_name_prefix="hailong-outbox-db")
+        self._recorder = Recorder(
+            sessions,
+            self._in_database,
+            keep_failed=options.keep_failed > 0,
+            on_trouble=self._on_trouble,
+        )
 
     # --- the loop ---------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event, *, once: bool = False) -> Totals:
         """Send until `stop` is set; with `once`, until nothing is due any more."""
         in_flight: set[asyncio.Task[None]] = set()
+        recording = asyncio.create_task(self._recorder.run())
         try:
             while not stop.is_set():
                 free = self.options.concurrency - len(in_flight)
-                claimed = await self._claim(free) if free > 0 else []
+                # Claim when half the slots are free (or all): one claim serves several sends.
+                worth_it = free > 0 and (not in_flight or 2 * free >= self.options.concurrency)
+                claimed = await self._claim(free) if worth_it else []
                 for message in claimed:
                     in_flight.add(asyncio.create_task(self._deliver(message, time.monotonic())))
                 if not claimed and not in_flight:
@@ -191,8 +173,14 @@ class OutboxWorker:
                 in_flight = {task for task in in_flight if not task.done()}
         finally:
             await self._drain(in_flight)
+            self._recorder.close()
+            await recording
             await self._checkpoint_if_erased()
+            self._database.shutdown(wait=True)
         return self.totals
+
+    async def _in_database(self, work: Callable[[], _T]) -> _T:
+        return await asyncio.get_running_loop().run_in_executor(self._database, work)
 
     async def _wait(
         self, stop: asyncio.Event, in_flight: set[asyncio.Task[None]], timeout: float | None
@@ -226,13 +214,13 @@ class OutboxWorker:
                 task.cancel()
             await asyncio.gather(*remaining, return_exceptions=True)
 
-    # --- claiming ---------------------------------------------------------------------------
+    # --- claiming and housekeeping ----------------------------------------------------------
 
     async def _claim(self, limit: int) -> list[OutgoingMessage]:
         if not self.senders:
             return []
         try:
-            return await asyncio.to_thread(self._claim_now, limit)
+            return await self._in_database(functools.partial(self._claim_now, limit))
         except DBAPIError as error:
             # The database is down or restarting: say so (never its URL) and keep trying.
             self._on_trouble(type(error.orig).__name__, self.options.poll * 4)
@@ -263,19 +251,18 @@ class OutboxWorker:
             before = now - timedelta(seconds=self.options.keep_failed)
             erased = claims.erase_expired(session, failed_before=before, now=now)
         if given_up or erased:
-            self._erased_since_checkpoint = True
+            self._recorder.erased = True
         self._next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
 
     async def _checkpoint_if_erased(self) -> None:
-        if not self._erased_since_checkpoint:
-            return
-        self._erased_since_checkpoint = False
         engine = self.sessions.kw.get("bind")
-        if isinstance(engine, Engine):
-            try:
-                await asyncio.to_thread(claims.truncate_wal, engine)
-            except DBAPIError:
-                self._erased_since_checkpoint = True
+        if not self._recorder.erased or not isinstance(engine, Engine):
+            return
+        self._recorder.erased = False
+        try:
+            await self._in_database(functools.partial(claims.truncate_wal, engine))
+        except DBAPIError:
+            self._recorder.erased = True
 
     # --- sending ----------------------------------------------------------------------------
 
@@ -295,7 +282,7 @@ class OutboxWorker:
         if not isinstance(outcome, Refresh):
             return outcome
         # Credentials refused: renew them and send once more within this attempt.
-        refused = await self._within(lambda: _refresh(sender), message, deadline)
+        refused = await self._within(sender.refresh, message, deadline)
         if refused is not None:
             return refused
         outcome = await self._within(lambda: sender.send(message), message, deadline)
@@ -320,90 +307,15 @@ class OutboxWorker:
         except Exception as error:  # a sender's bug or an unexpected network failure
             return RetryLater(scrub(f"{type(error).__name__}: {error}", message.recipient))
 
-    # --- recording --------------------------------------------------------------------------
-
     async def _finish(
         self, message: OutgoingMessage, outcome: Outcome | None, claimed: float
     ) -> None:
-        """Record the outcome (None: hand the message back), retrying while the database is
-        away and the lease lasts; then tell the observer."""
+        """Record the outcome (None: hand the message back), then tell the observer."""
         seconds = time.monotonic() - claimed
-        for wait in (*RECORD_RETRY_SECONDS, None):
-            try:
-                delivery = await asyncio.to_thread(self._record, message, outcome, seconds)
-            except DBAPIError as error:
-                self._on_trouble(type(error.orig).__name__, wait or 0.0)
-                if wait is None or time.monotonic() + wait > claimed + self.options.lease:
-                    # Out of time: the lease runs out and a worker takes the message again.
-                    return
-                await asyncio.sleep(wait)
-            else:
-                self.totals.count(delivery)
-                self._observe(delivery)
-                return
-
-    def _record(
-        self, message: OutgoingMessage, outcome: Outcome | None, seconds: float
-    ) -> Delivery:
-        now = utcnow()
-        with unit_of_work(self.sessions) as session:
-            if outcome is None:
-                ours = claims.release(session, message, now=now)
-                delivery = _delivery(message, seconds, Result.released)
-            elif isinstance(outcome, Sent):
-                ours = claims.record_sent(session, message, now=now)
-                delivery = _delivery(message, seconds, Result.sent)
-            else:
-                delivery = self._not_sent(message, outcome, seconds)
-                ours = self._record_not_sent(session, message, delivery, now)
-        if not ours:
-            return _delivery(message, seconds, Result.lost)
-        if delivery.result in (Result.sent, Result.failed) and message.recipient is not None:
-            self._erased_since_checkpoint = True
-        return delivery
-
-    def _not_sent(
-        self, message: OutgoingMessage, outcome: Failed | RetryLater | Refresh, seconds: float
-    ) -> Delivery:
-        """Failed for good, or to be tried again after a backoff."""
-        error = scrub(outcome.error, message.recipient)
-        policy = self.options.policy
-        if isinstance(outcome, Failed) or policy.gives_up_after(message.attempt):
-            return _delivery(message, seconds, Result.failed, error=error)
-        after = outcome.after if isinstance(outcome, RetryLater) else None
-        wait = policy.delay(message.attempt, after=after, rng=self._rng)
-        return _delivery(message, seconds, Result.retry, error=error, retry_in=wait)
-
-    def _record_not_sent(
-        self, session: Session, message: OutgoingMessage, delivery: Delivery, now: datetime
-    ) -> bool:
-        error = delivery.error or ""
-        if delivery.result is Result.failed:
-            keep = self.options.keep_failed > 0
-            return claims.record_failed(session, message, error=error, now=now, keep_recipient=keep)
-        at = now + timedelta(seconds=delivery.retry_in or 0.0)
-        return claims.record_retry(session, message, error=error, at=at)
-
-
-def _delivery(
-    message: OutgoingMessage,
-    seconds: float,
-    result: Result,
-    *,
-    error: str | None = None,
-    retry_in: float | None = None,
-) -> Delivery:
-    return Delivery(
-        message_id=message.id,
-        channel=message.channel,
-        kind=message.kind,
-        attempt=message.attempt,
-        result=result,
-        seconds=seconds,
-        error=error,
-        retry_in=retry_in,
-    )
-
-
-async def _refresh(sender: Sender) -> None:
-    await sender.refresh()
+        intended = decide(message, outcome, seconds, self.options.policy, self._rng)
+        lease_ends = claimed + self.options.lease
+        # Shielded: a stop that cancels this send must not cancel the writing of its outcome.
+        delivery = await asyncio.shield(self._recorder.record(message, intended, lease_ends))
+        if delivery is not None:
+            self.totals.count(delivery)
+            self._observe(delivery)

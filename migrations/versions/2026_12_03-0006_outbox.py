@@ -39,15 +39,13 @@ def upgrade() -> None:
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message')),
-    sa.UniqueConstraint('channel', 'idempotency_key', name=op.f('uq_outbox_message_channel_idempotency_key'))
+    sa.UniqueConstraint('idempotency_key', 'channel', name=op.f('uq_outbox_message_idempotency_key_channel'))
     )
-    op.create_index('ix_outbox_message_open_available_at', 'outbox_message', ['available_at'], unique=False, sqlite_where=OPEN, postgresql_where=OPEN)
+    op.create_index('ix_outbox_message_open_available_at', 'outbox_message', ['available_at', 'id'], unique=False, sqlite_where=OPEN, postgresql_where=OPEN)
     op.create_index('ix_outbox_message_open_ordering_key', 'outbox_message', ['ordering_key', 'id'], unique=False, sqlite_where=OPEN, postgresql_where=OPEN)
-    op.create_index('ix_outbox_message_state_channel', 'outbox_message', ['state', 'channel'], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_outbox_message_state_channel', table_name='outbox_message')
     op.drop_index('ix_outbox_message_open_ordering_key', table_name='outbox_message')
     op.drop_index('ix_outbox_message_open_available_at', table_name='outbox_message')
     op.drop_table('outbox_message')

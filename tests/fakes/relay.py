@@ -51,6 +51,7 @@ class FakeRelay:
     def __post_init__(self) -> None:
         self.port = 0
         self.deliveries: list[Delivery] = []
+        self._delivered_keys: set[str] = set()
         self.requests: Counter[str] = Counter()
         # Every request's key, in the order they arrived.
         self.request_log: list[str] = []
@@ -146,7 +147,7 @@ class FakeRelay:
             self.requests[key] += 1
             self.request_log.append(key)
             seen = self.requests[key]
-            already = any(d.key == key for d in self.deliveries)
+            already = key in self._delivered_keys
             hang = key in self.hang
         if hang:
             return await self._hold(request, key, body, already)
@@ -170,6 +171,7 @@ class FakeRelay:
 
     def _deliver(self, key: str, body: dict[str, Any]) -> None:
         with self._lock:
+            self._delivered_keys.add(key)
             self.deliveries.append(
                 Delivery(key, body.get("recipient"), body.get("payload") or {}, time.monotonic())
             )
