@@ -25,10 +25,7 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scratch import create_database, drop_database  # noqa: E402  (bench/scratch.py)
+from scratch import postgres_database, sqlite_database  # noqa: E402  (bench/scratch.py)
 
 from hailong import migrate  # noqa: E402
 from hailong.db import make_engine, make_sessionmaker, unit_of_work  # noqa: E402
@@ -63,21 +60,6 @@ def message_body(n: int, prefix: str) -> dict[str, Any]:
 
 
 # --- databases ----------------------------------------------------------------------------
-
-
-@contextmanager
-def sqlite_database() -> Iterator[str]:
-    with tempfile.TemporaryDirectory(prefix="hailong-bench-") as scratch:
-        yield f"sqlite:///{Path(scratch) / 'bench.db'}"
-
-
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    name, url = create_database(admin_url)
-    try:
-        yield url
-    finally:
-        drop_database(admin_url, name)
 
 
 def queue(url: str, count: int, prefix: str) -> tuple[float, float]:

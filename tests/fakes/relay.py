@@ -21,6 +21,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.serving import ServedInThread
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -49,69 +51,49 @@ class FakeRelay:
     token_rotations: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.port = 0
         self.deliveries: list[Delivery] = []
         self._delivered_keys: set[str] = set()
         self.requests: Counter[str] = Counter()
         # Every request's key, in the order they arrived.
         self.request_log: list[str] = []
         self.duplicates = 0
+        self.tokens_handed_out = 0
         self.hanging = threading.Event()
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
         self._release: asyncio.Event | None = None
-        self.tokens_handed_out = 0
+        self._server = ServedInThread("the fake relay")
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/messages"
+        return f"http://127.0.0.1:{self._server.port}/messages"
 
     @property
     def token_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/token"
+        return f"http://127.0.0.1:{self._server.port}/token"
 
     # Life cycle.
 
     def start(self) -> FakeRelay:
-        ready = threading.Event()
-        self._thread = threading.Thread(target=self._serve, args=(ready,), daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("the fake relay did not start")
+        self._server.start(self._app)
         return self
 
-    def _serve(self, ready: threading.Event) -> None:
-        self._loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(self._loop)
+    def _app(self) -> web.Application:
         self._release = asyncio.Event()
         app = web.Application()
         app.router.add_post("/messages", self._handle)
         app.router.add_post("/token", self._hand_out_token)
-        runner = web.AppRunner(app, access_log=None)
-        self._loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        self._loop.run_until_complete(site.start())
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
-        ready.set()
-        self._loop.run_forever()
-        self._loop.run_until_complete(runner.cleanup())
-        self._loop.close()
+        return app
 
     def stop(self) -> None:
-        if self._loop is not None and self._thread is not None:
-            self.stop_hanging()
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
+        self.stop_hanging()
+        self._server.stop()
 
     def stop_hanging(self) -> None:
         """Answer the held requests (their worker is usually gone by then)."""
         with self._lock:
             self.hang = set()
-        if self._loop is not None and self._release is not None:
-            self._loop.call_soon_threadsafe(self._release.set)
+        if self._release is not None:
+            self._server.call_soon(self._release.set)
 
     # What tests read.
 

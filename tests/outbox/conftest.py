@@ -63,16 +63,18 @@ def queue_messages(
     prefix: str = "m",
     ordering_key: str | None = None,
     channel: str = RELAY_CHANNEL,
+    recipients: list[str] | None = None,
 ) -> list[str]:
     """`count` messages in one committed transaction; their idempotency keys, in order."""
     keys = [f"{prefix}-{n}" for n in range(count)]
+    to = recipients or [f"citizen-{prefix}-{n}@example.vn" for n in range(count)]
     with unit_of_work(sessions) as session:
         for n, key in enumerate(keys):
             enqueue(
                 session,
                 channel=channel,
                 kind="notice",
-                recipient=f"citizen-{prefix}-{n}@example.vn",
+                recipient=to[n],
                 payload={"text": f"Câu hỏi số {n}"},
                 idempotency_key=key,
                 ordering_key=ordering_key,

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hailong.db import unit_of_work
 from hailong.models import OutboxMessage, OutboxState, Unit
-from hailong.outbox import enqueue
+from hailong.outbox import Enqueued, enqueue
 from tests.factories import make_unit
 
 
@@ -83,24 +83,18 @@ class TestInTheCallersTransaction:
 
 class TestIdempotencyKey:
     def test_the_same_key_twice_queues_one_message(self, sessions: sessionmaker[Session]) -> None:
-        with unit_of_work(sessions) as session:
-            first = enqueue(
-                session,
-                channel="email",
-                kind="invitation",
-                recipient="a@example.vn",
-                payload={},
-                idempotency_key="invitation:1",
-            )
-        with unit_of_work(sessions) as session:
-            again = enqueue(
-                session,
-                channel="email",
-                kind="invitation",
-                recipient="a@example.vn",
-                payload={},
-                idempotency_key="invitation:1",
-            )
+        def invite_once() -> Enqueued:
+            with unit_of_work(sessions) as session:
+                return enqueue(
+                    session,
+                    channel="email",
+                    kind="invitation",
+                    recipient="a@example.vn",
+                    payload={},
+                    idempotency_key="invitation:1",
+                )
+
+        first, again = invite_once(), invite_once()
         assert first.created and not again.created
         assert again.id == first.id
         assert count(sessions) == 1

@@ -90,6 +90,17 @@ class TestKilledMidSend:
         assert {stored[k].attempts for k in keys if k != victim} == {1}
 
 
+def sending_one(
+    database_url: str, sessions: sessionmaker[Session], relay: FakeRelay, cwd: Path
+) -> tuple[str, subprocess.Popen[str]]:
+    """A worker in the middle of sending a message the receiver holds on to."""
+    [key] = queue_messages(sessions, 1)
+    relay.hang = {key}
+    worker = start_worker(worker_environment(database_url, relay), cwd)
+    wait_until(relay.hanging.is_set, 120, worker)
+    return key, worker
+
+
 @pytest.mark.slow
 class TestStopping:
     def test_sigterm_lets_the_message_being_sent_finish(
@@ -99,10 +110,7 @@ class TestStopping:
         relay: FakeRelay,
         tmp_path: Path,
     ) -> None:
-        [key] = queue_messages(sessions, 1)
-        relay.hang = {key}
-        worker = start_worker(worker_environment(database_url, relay), tmp_path)
-        wait_until(relay.hanging.is_set, 120, worker)
+        key, worker = sending_one(database_url, sessions, relay, tmp_path)
         worker.send_signal(signal.SIGTERM)
         time.sleep(0.5)
         assert worker.poll() is None, "it left without waiting for its message"
@@ -120,10 +128,7 @@ class TestStopping:
         relay: FakeRelay,
         tmp_path: Path,
     ) -> None:
-        [key] = queue_messages(sessions, 1)
-        relay.hang = {key}
-        worker = start_worker(worker_environment(database_url, relay), tmp_path)
-        wait_until(relay.hanging.is_set, 120, worker)
+        key, worker = sending_one(database_url, sessions, relay, tmp_path)
         worker.send_signal(signal.SIGTERM)
         time.sleep(0.3)
         worker.send_signal(signal.SIGINT)
