@@ -25,7 +25,7 @@ from hailong.db import unit_of_work
 from hailong.models.base import utcnow
 from hailong.outbox import claims
 from hailong.outbox.policy import RetryPolicy
-from hailong.outbox.sending import Failed, Outcome, OutgoingMessage, Sent
+from hailong.outbox.sending import Failed, Outcome, OutgoingMessage, RetryLater, Sent
 
 # Waits between tries to record outcomes while the database does not answer.
 RECORD_RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 4.0, 8.0)
@@ -87,7 +87,7 @@ def decide(
     error = scrub(outcome.error, message.recipient)
     if isinstance(outcome, Failed) or policy.gives_up_after(message.attempt):
         return replace(base, result=Result.failed, error=error)
-    after = getattr(outcome, "after", None)
+    after = outcome.after if isinstance(outcome, RetryLater) else None
     wait = policy.delay(message.attempt, after=after, rng=rng)
     return replace(base, result=Result.retry, error=error, retry_in=wait)
 
@@ -157,6 +157,9 @@ class Recorder:
                     await asyncio.sleep(wait)
                     continue
                 # Out of time: the leases run out and a worker takes the messages again.
+                recorded = [None] * len(batch)
+            except Exception as error:  # a bug: leave these to their leases, keep recording
+                self._on_trouble(type(error).__name__, 0.0)
                 recorded = [None] * len(batch)
             for pending, delivery in zip(batch, recorded, strict=True):
                 pending.done.set_result(delivery)

@@ -8,9 +8,11 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hailong.db import make_engine, make_sessionmaker
+from hailong.models import OutboxMessage
 from hailong.outbox.senders import build_senders
 from hailong.outbox.sending import Sender
 from hailong.outbox.worker import Observer, OutboxWorker, Totals, TroubleObserver, WorkerOptions
@@ -44,6 +46,10 @@ async def run_worker(
     """The worker until `stop` is set (or, with `once`, until nothing is due); `hurry` hands
     back the messages being sent instead of waiting for them."""
     options = WorkerOptions.from_settings(settings, concurrency=concurrency)
+    # A database without the outbox table (not migrated) or out of reach at the start is the
+    # operator's to fix: it stops the command with a polite message (hailong.cli), where
+    # trouble later on is waited out.
+    await asyncio.to_thread(_look_at_the_table, sessions)
     async with opened_senders(settings, concurrency=concurrency) as senders:
         if on_start is not None:
             on_start(sorted(senders))
@@ -51,6 +57,11 @@ async def run_worker(
         if hurry is not None:
             worker.hurry = hurry
         return await worker.run(stop, once=once)
+
+
+def _look_at_the_table(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        session.execute(select(OutboxMessage.id).limit(1))
 
 
 class BackgroundWorker:

@@ -7,6 +7,7 @@ import json
 import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from typer.testing import CliRunner, Result
 from hailong.cli import build_cli
 from hailong.models import OutboxState
 from tests.fakes.relay import FakeRelay
+from tests.infra.processes import clean_environment, run_hailong
 from tests.outbox.conftest import FAST, messages, queue_messages
 
 Hailong = Callable[..., Result]
@@ -107,6 +109,20 @@ class TestWorkerOnce:
         assert result.exit_code == 0
         assert "No channel has a sender configured" in result.stderr
         assert counts(hailong)["relay"]["pending"] == 1
+
+
+class TestDatabaseTrouble:
+    def test_a_worker_on_a_database_without_tables_says_what_to_do(
+        self, tmp_path: Path, relay: FakeRelay
+    ) -> None:
+        env = clean_environment(
+            HAILONG_DATABASE_URL=f"sqlite:///{tmp_path / 'empty.db'}",
+            HAILONG_OUTBOX_RELAY_URL=relay.url,
+        )
+        result = run_hailong("worker", "--once", env=env, cwd=tmp_path)
+        assert result.returncode == 1
+        assert "hailong db upgrade" in result.stderr
+        assert "Traceback" not in result.stderr
 
 
 class TestFailedAndRetry:
