@@ -131,8 +131,7 @@ def worker_command(
 ) -> None:
     """Send the outbox: claim due messages, send each through its channel, retry with backoff.
 
-    SIGTERM or Ctrl+C stops claiming and lets the messages being sent finish; a second Ctrl+C
-    hands them back at once.
+    SIGTERM or Ctrl+C lets the sends in flight finish; a second Ctrl+C hands them back.
     """
     context = cli_context(ctx)
     catalogs = Catalogs("outbox")
