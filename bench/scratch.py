@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 
@@ -18,3 +22,20 @@ def create_database(admin_url: str, prefix: str = "hailong_bench") -> tuple[str,
 def drop_database(admin_url: str, name: str) -> None:
     with psycopg.connect(admin_url, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def sqlite_database() -> Iterator[str]:
+    """The URL of a SQLite file in a temporary directory, removed at the end."""
+    with tempfile.TemporaryDirectory(prefix="hailong-bench-") as scratch:
+        yield f"sqlite:///{Path(scratch) / 'bench.db'}"
+
+
+@contextmanager
+def postgres_database(admin_url: str) -> Iterator[str]:
+    """The URL of a new PostgreSQL database beside `admin_url`'s, dropped at the end."""
+    name, url = create_database(admin_url)
+    try:
+        yield url
+    finally:
+        drop_database(admin_url, name)

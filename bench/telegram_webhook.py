@@ -24,7 +24,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -41,7 +40,7 @@ from sqlalchemy import func, insert, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scratch import create_database, drop_database  # noqa: E402  (bench/scratch.py)
+from scratch import postgres_database, sqlite_database  # noqa: E402  (bench/scratch.py)
 
 from bot.telegram.factory import WEBHOOK_PATH  # noqa: E402
 from hailong import migrate  # noqa: E402
@@ -141,21 +140,6 @@ def serve(target: str, env: dict[str, str]) -> Iterator[str]:
 
 
 # Databases.
-
-
-@contextmanager
-def sqlite_database() -> Iterator[str]:
-    with tempfile.TemporaryDirectory(prefix="hailong-bench-") as scratch:
-        yield f"sqlite:///{Path(scratch) / 'bench.db'}"
-
-
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    name, url = create_database(admin_url)
-    try:
-        yield url
-    finally:
-        drop_database(admin_url, name)
 
 
 def seed(url: str) -> str:

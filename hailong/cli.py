@@ -22,6 +22,7 @@ def build_cli() -> typer.Typer:
     from hailong.audit import cli as audit_cli
     from hailong.counters import cli as counters_cli
     from hailong.index import cli as index_cli
+    from hailong.outbox import cli as outbox_cli
     from hailong.periods import cli as periods_cli
     from hailong.procedures import cli as procedures_cli
     from hailong.questionnaires import cli as questionnaires_cli
@@ -53,6 +54,7 @@ def build_cli() -> typer.Typer:
     telegram_cli.register(app)
     users_cli.register(app)
     audit_cli.register(app)
+    outbox_cli.register(app)
     return app
 
 

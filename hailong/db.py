@@ -47,6 +47,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Erased data (an outbox message's e-mail address or chat id) is overwritten in the file,
+    # not merely unlinked from the page where any file reader could still find it.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
     # The tallies' upsert adds packed counts, which SQLite's integers are too short to hold.
     dbapi_connection.create_function("tally_add", 2, add_stored, deterministic=True)

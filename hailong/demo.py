@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import signal
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -289,10 +291,31 @@ def demo_command(
     import uvicorn
 
     from hailong.app import create_app
+    from hailong.outbox.cli import delivery_printer
+    from hailong.outbox.running import background_worker
 
     catalogs = Catalogs("admin")
     settings = demo_settings(cli_context(ctx).settings, host=host, port=port)
     say_where_the_database_is(settings)
     print_counter(catalogs, prepare(settings, catalogs))
     typer.echo(catalogs.both(SERVING, host=host, port=port))
-    uvicorn.run(create_app(settings), host=host, port=port)
+    # The outbox worker runs in this process too, so messages go out without a second command.
+    printer = delivery_printer(Catalogs("outbox"), max_attempts=settings.outbox_max_attempts)
+    with sigterm_unwinds(), background_worker(settings, observe=printer):
+        uvicorn.run(create_app(settings), host=host, port=port)
+
+
+@contextlib.contextmanager
+def sigterm_unwinds() -> Iterator[None]:
+    """uvicorn shuts down on SIGTERM and then raises the signal again; by default that ends
+    the process at once. As an exception instead, the blocks around the server (the worker)
+    stop cleanly on the way out."""
+
+    def leave(_signal: int, _frame: object) -> None:
+        raise SystemExit(0)
+
+    previous = signal.signal(signal.SIGTERM, leave)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

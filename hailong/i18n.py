@@ -71,6 +71,8 @@ DOMAIN_SOURCES: dict[str, tuple[str, ...]] = {
         "hailong/reports/**.py",
         "hailong/responses/**.py",
     ),
+    # The outbox and `hailong worker`.
+    "outbox": ("hailong/outbox/**.py",),
 }
 DOMAINS = tuple(DOMAIN_SOURCES)
 

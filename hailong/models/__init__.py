@@ -9,6 +9,7 @@ from hailong.models.counter import Counter, CounterToken
 from hailong.models.enums import Channel, ResponseStatus, ReviewState, TokenState, UnitLevel
 from hailong.models.invitation import Invitation
 from hailong.models.login_session import LoginSession
+from hailong.models.outbox import OutboxMessage, OutboxState
 from hailong.models.period import Period, Quota
 from hailong.models.procedure import Procedure, procedure_unit
 from hailong.models.questionnaire import QuestionnaireVersion
@@ -29,6 +30,8 @@ __all__ = [
     "InboundEvent",
     "Invitation",
     "LoginSession",
+    "OutboxMessage",
+    "OutboxState",
     "Period",
     "Procedure",
     "QuestionnaireVersion",

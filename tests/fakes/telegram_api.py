@@ -20,6 +20,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.serving import ServedInThread
+
 BOT_ID = 7000000001
 # Parameters that arrive as JSON text in a form body (aiogram sends forms).
 JSON_FIELDS = {"reply_markup", "allowed_updates", "entities", "link_preview_options"}
@@ -81,49 +83,32 @@ class FakeTelegramAPI:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._updates: list[dict[str, Any]] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
         self._new_update: asyncio.Event | None = None
-        self.port = 0
+        self._server = ServedInThread("the fake Telegram API")
 
     # Life cycle.
+
+    @property
+    def port(self) -> int:
+        return self._server.port
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> FakeTelegramAPI:
-        ready = threading.Event()
-        self._thread = threading.Thread(target=self._serve, args=(ready,), daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("the fake Telegram API did not start")
+        self._server.start(self._app)
         return self
 
-    def _serve(self, ready: threading.Event) -> None:
-        self._loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(self._loop)
+    def _app(self) -> web.Application:
         self._new_update = asyncio.Event()
         app = web.Application(client_max_size=10 * 1024 * 1024)
         app.router.add_route("POST", "/bot{token}/{method}", self._handle)
         app.router.add_route("GET", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        self._loop.run_until_complete(self._runner.setup())
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        self._loop.run_until_complete(site.start())
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
-        ready.set()
-        self._loop.run_forever()
-        self._loop.run_until_complete(self._runner.cleanup())
-        self._loop.close()
+        return app
 
     def stop(self) -> None:
-        if self._loop is not None and self._thread is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
+        self._server.stop()
 
     # What tests read.
 
@@ -156,9 +141,9 @@ class FakeTelegramAPI:
         """An update for getUpdates (long polling)."""
         with self._lock:
             self._updates.append(update)
-        loop, event = self._loop, self._new_update
-        assert loop is not None and event is not None
-        loop.call_soon_threadsafe(event.set)
+        event = self._new_update
+        assert event is not None
+        self._server.call_soon(event.set)
 
     # The API.
 

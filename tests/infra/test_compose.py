@@ -22,6 +22,8 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
+from hailong.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
@@ -135,7 +137,7 @@ class TestSecretsComeFromTheEnvironment:
             interpolate(raw, env)
 
     def test_secrets_reach_the_app_and_the_migration(self, compose: dict[str, Any]) -> None:
-        for name in ("app", "migrate"):
+        for name in ("app", "migrate", "worker"):
             env = compose["services"][name]["environment"]
             assert env["HAILONG_SECRET_KEY"] == FULL_ENVIRONMENT["HAILONG_SECRET_KEY"]
             assert env["HAILONG_ENVIRONMENT"] == "production"
@@ -198,6 +200,31 @@ class TestProductionShape:
         assert "@postgres:5432/" in env["HAILONG_DATABASE_URL"]
         assert env["HAILONG_REDIS_URL"].startswith("redis://redis:")
         assert depends_on(compose["services"]["app"])["postgres"] == "service_healthy"
+
+
+class TestWorker:
+    def test_the_worker_sends_the_outbox_with_the_apps_settings(
+        self, compose: dict[str, Any]
+    ) -> None:
+        services = compose["services"]
+        worker = services["worker"]
+        assert worker["command"] == ["hailong", "worker"]
+        assert worker["image"] == services["app"]["image"]
+        assert worker["environment"] == services["app"]["environment"]
+        assert worker["restart"] == "unless-stopped"
+
+    def test_the_worker_waits_for_the_migration(self, compose: dict[str, Any]) -> None:
+        waits = depends_on(compose["services"]["worker"])
+        assert waits["migrate"] == "service_completed_successfully"
+        assert waits["postgres"] == "service_healthy"
+
+    def test_no_web_health_check_and_time_to_finish_a_send(self, compose: dict[str, Any]) -> None:
+        worker = compose["services"]["worker"]
+        # The image's check asks /healthz, which a worker does not serve.
+        assert worker["healthcheck"] == {"disable": True}
+        grace = int(worker["stop_grace_period"].removesuffix("s"))
+        assert grace > Settings().outbox_send_timeout_seconds
+        assert "ports" not in worker and "expose" not in worker
 
 
 class TestDockerfile:
