@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from hailong.db import is_postgresql
 from hailong.models import OutboxMessage, OutboxState
 from hailong.models.outbox import OPEN_STATES
 from hailong.outbox.sending import OutgoingMessage
@@ -129,7 +130,7 @@ def _chosen_once(session: Session, due: Select[tuple[int]]) -> CTE:
     since this statement began is checked again against the conditions before it is locked,
     so it is never taken twice. MATERIALIZED, because as an inlined subquery the planner may
     run LIMIT ... SKIP LOCKED again for each row it updates, taking more than `limit`."""
-    if session.get_bind().dialect.name != "postgresql":
+    if not is_postgresql(session):
         return due.cte("due")
     return due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
 
@@ -274,7 +275,7 @@ def truncate_wal(engine: Engine) -> None:
     the worker is idle after erasing. It needs a connection outside any transaction, and does
     less (never fails) while readers are busy: the next idle moment finishes it.
     """
-    if engine.dialect.name != "sqlite":
+    if is_postgresql(engine):
         return
     connection = engine.raw_connection()
     try:
