@@ -22,9 +22,10 @@ def register(app: typer.Typer) -> None:
         ),
         port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
         workers: int = typer.Option(1, min=1, help="Worker processes."),
-        forwarded_allow_ips: str = typer.Option(
-            "127.0.0.1",
-            help="Proxies whose X-Forwarded-* headers are trusted (comma-separated, or *).",
+        forwarded_allow_ips: str | None = typer.Option(
+            None,
+            help="Proxies whose X-Forwarded-* headers are trusted: addresses or networks, "
+            "comma-separated (default: HAILONG_TRUSTED_PROXIES).",
         ),
     ) -> None:
         """Serve the web form and webhooks (run `hailong db upgrade` first)."""
@@ -37,6 +38,14 @@ def register(app: typer.Typer) -> None:
             # Cookies and chat-id hashes are keyed by the secret; a random one per process
             # would break every cookie between workers and across restarts.
             raise fail("HAILONG_SECRET_KEY is not set: refusing to serve without a secret.")
+        proxies = forwarded_allow_ips or settings.trusted_proxies
+        if "*" in (p.strip() for p in proxies.split(",")):
+            # uvicorn would then take the left-most X-Forwarded-For, which the client writes:
+            # anyone could choose the address that rate limits count.
+            raise fail(
+                "Trusting every address as a proxy lets a client choose its own address: "
+                "list the proxy's addresses or network in HAILONG_TRUSTED_PROXIES instead of *."
+            )
         # Build the app once here so a broken configuration stops the command at once,
         # instead of uvicorn's supervisor restarting workers that die on start.
         create_app(settings).state.context.engine.dispose()
@@ -46,8 +55,9 @@ def register(app: typer.Typer) -> None:
             host=host,
             port=port,
             workers=workers,
-            # Behind the proxy, the client's address and https come from its headers.
+            # Behind the proxy, the client's address and https come from its headers, believed
+            # only from the proxies listed; the address is the last one they did not add.
             proxy_headers=True,
-            forwarded_allow_ips=forwarded_allow_ips,
+            forwarded_allow_ips=proxies,
             server_header=False,
         )
