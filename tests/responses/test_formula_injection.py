@@ -7,6 +7,7 @@ import csv
 import io
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -68,16 +69,23 @@ class TestSpreadsheetText:
         ]
 
 
+@pytest.fixture
+def stored(
+    hailong: Hailong, session: Session, sessions: sessionmaker[Session], tmp_path: Path
+) -> list[str]:
+    """The comments of COMMENTS, imported from paper forms; as the database holds them."""
+    setup_units_and_period(session)
+    source = write_forms(tmp_path / "in.csv", comment_forms())
+    assert hailong("import", "responses", str(source)).exit_code == 0
+    comments = stored_comments(sessions)
+    assert set(comments) == set(COMMENTS)
+    return comments
+
+
 class TestResponsesDownload:
     def test_csv_cells_are_quoted_and_import_back_the_same(
-        self, hailong: Hailong, session: Session, sessions: sessionmaker[Session], tmp_path: Path
+        self, hailong: Hailong, stored: list[str], sessions: sessionmaker[Session], tmp_path: Path
     ) -> None:
-        setup_units_and_period(session)
-        source = write_forms(tmp_path / "in.csv", comment_forms())
-        assert hailong("import", "responses", str(source)).exit_code == 0
-        before = stored_comments(sessions)
-        assert set(before) == set(COMMENTS)
-
         first = tmp_path / "first.csv"
         assert hailong("download", "responses", "--period", PERIOD, "-o", str(first)).exit_code == 0
         cells = [row["comment"] for row in read_csv(first)]
@@ -89,20 +97,15 @@ class TestResponsesDownload:
 
         empty_the_responses(sessions)
         assert hailong("import", "responses", str(first)).exit_code == 0
-        assert stored_comments(sessions) == before
+        assert stored_comments(sessions) == stored
         second = tmp_path / "second.csv"
         download = ("download", "responses", "--period", PERIOD)
         assert hailong(*download, "-o", str(second)).exit_code == 0
         assert second.read_bytes() == first.read_bytes()
 
     def test_xlsx_cells_are_strings_and_import_back_the_same(
-        self, hailong: Hailong, session: Session, sessions: sessionmaker[Session], tmp_path: Path
+        self, hailong: Hailong, stored: list[str], sessions: sessionmaker[Session], tmp_path: Path
     ) -> None:
-        setup_units_and_period(session)
-        source = write_forms(tmp_path / "in.csv", comment_forms())
-        assert hailong("import", "responses", str(source)).exit_code == 0
-        before = stored_comments(sessions)
-
         out = tmp_path / "out.xlsx"
         assert hailong("download", "responses", "--period", PERIOD, "-o", str(out)).exit_code == 0
         # Not data_only: a formula would show here as a cell of type "f".
@@ -117,7 +120,7 @@ class TestResponsesDownload:
 
         empty_the_responses(sessions)
         assert hailong("import", "responses", str(out)).exit_code == 0
-        assert stored_comments(sessions) == before
+        assert stored_comments(sessions) == stored
 
 
 class TestIndexDownload:

@@ -34,7 +34,7 @@ from hailong.settings import Settings
 from survey_flows import load_builtin
 from tests.conftest import in_ci
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.telegram.chat import TOKEN, webhook_headers
+from tests.telegram.chat import webhook_headers
 from tests.telegram.conftest import telegram_settings_for
 from tests.web.conftest import Place, seed_place
 from tests.web.plan import start_id
@@ -191,13 +191,6 @@ class Target:
             path = path.replace("{" + name + "}", pick(values))
         assert "{" not in path, f"fill the new path parameter of {route} here"
         return path
-
-
-@pytest.fixture
-def telegram_api() -> Iterator[FakeTelegramAPI]:
-    api = FakeTelegramAPI(token=TOKEN).start()
-    yield api
-    api.stop()
 
 
 @pytest.fixture
