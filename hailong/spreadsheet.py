@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 QUOTE = "'"
 FORMULA_STARTS = frozenset("=+-@\t\r")
+_MAY_NEED_QUOTE = FORMULA_STARTS | {QUOTE}
 # A plain number (a negative figure, a phone number with +84) evaluates only to itself: it stays
 # a number for the spreadsheet.
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
@@ -43,4 +44,9 @@ def from_text(text: str) -> str:
 
 def text_cells(cells: Iterable[object]) -> list[object]:
     """A row with every text cell through `as_text`; numbers and empty cells untouched."""
-    return [as_text(cell) if isinstance(cell, str) else cell for cell in cells]
+    # A national export writes tens of millions of cells: look at the first character here
+    # and call as_text only for the few cells that may need it.
+    return [
+        as_text(cell) if isinstance(cell, str) and cell[:1] in _MAY_NEED_QUOTE else cell
+        for cell in cells
+    ]
