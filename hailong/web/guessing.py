@@ -50,17 +50,15 @@ class GuessingLimitMiddleware:
         if not await run_in_threadpool(self._within, key):
             await self.refuse(Request(scope, receive))(scope, receive, send)
             return
-        missed = False
 
-        async def watching_send(message: Message) -> None:
-            nonlocal missed
-            if message["type"] == "http.response.start":
-                missed = message["status"] in MISS_STATUSES
+        async def counting_send(message: Message) -> None:
+            # Counted before the answer leaves: the guesser's next request, to this process
+            # or another, already finds this miss.
+            if message["type"] == "http.response.start" and message["status"] in MISS_STATUSES:
+                await run_in_threadpool(self._miss, key)
             await send(message)
 
-        await self.app(scope, receive, watching_send)
-        if missed:
-            await run_in_threadpool(self._miss, key)
+        await self.app(scope, receive, counting_send)
 
     def _within(self, key: str) -> bool:
         return self.limiter.test(key, limit=MISSES, window_seconds=MISS_WINDOW_SECONDS, moving=True)
