@@ -30,5 +30,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 
-# Only the proxy reaches the app's port, so its X-Forwarded-* headers are trusted.
-CMD ["hailong", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--forwarded-allow-ips", "*"]
+# X-Forwarded-* headers are believed only from HAILONG_TRUSTED_PROXIES (docker-compose.yml sets
+# the proxy's fixed address); from anyone else they could name any client address.
+CMD ["hailong", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hailong.db import make_engine, make_sessionmaker
 from hailong.i18n import Catalogs
+from hailong.ratelimit import RateLimiter, make_rate_limiter
 from hailong.settings import Settings
 
 
@@ -24,6 +25,8 @@ class AppContext:
     engine: Engine
     sessions: sessionmaker[Session]
     catalogs: Catalogs
+    # One per app: every route's limits share its Redis connections (or its process windows).
+    limiter: RateLimiter
 
 
 def build_context(settings: Settings) -> AppContext:
@@ -33,4 +36,7 @@ def build_context(settings: Settings) -> AppContext:
         engine=engine,
         sessions=make_sessionmaker(engine),
         catalogs=Catalogs("messages"),
+        limiter=make_rate_limiter(
+            settings.redis_url, settings.redis_prefix, secret=settings.secret()
+        ),
     )

@@ -9,9 +9,18 @@ from __future__ import annotations
 import typer
 
 from hailong.cli_support import cli_context, say_where_the_database_is
+from hailong.errors import HailongError
+from hailong.i18n import N_
 from hailong.settings import NoSecret
 
 APP_FACTORY = "hailong.asgi:app_factory"
+
+
+class TrustsEveryProxy(HailongError):
+    message = N_(
+        "Trusting every address as a proxy lets a client choose its own address: list the "
+        "proxy's addresses or network in HAILONG_TRUSTED_PROXIES instead of *."
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -23,9 +32,10 @@ def register(app: typer.Typer) -> None:
         ),
         port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
         workers: int = typer.Option(1, min=1, help="Worker processes."),
-        forwarded_allow_ips: str = typer.Option(
-            "127.0.0.1",
-            help="Proxies whose X-Forwarded-* headers are trusted (comma-separated, or *).",
+        forwarded_allow_ips: str | None = typer.Option(
+            None,
+            help="Proxies whose X-Forwarded-* headers are trusted: addresses or networks, "
+            "comma-separated (default: HAILONG_TRUSTED_PROXIES).",
         ),
     ) -> None:
         """Serve the web form and webhooks (run `hailong db upgrade` first)."""
@@ -39,6 +49,11 @@ def register(app: typer.Typer) -> None:
             # Cookies and chat-id hashes are keyed by the secret; a random one per process
             # would break every cookie between workers and across restarts.
             raise NoSecret()
+        proxies = forwarded_allow_ips or settings.trusted_proxies
+        if "*" in (p.strip() for p in proxies.split(",")):
+            # uvicorn would then take the left-most X-Forwarded-For, which the client writes:
+            # anyone could choose the address that rate limits count.
+            raise TrustsEveryProxy()
         # A missing SQLite file is refused rather than created empty by the first request.
         context.existing_database()
         say_where_the_database_is(settings)
@@ -51,8 +66,9 @@ def register(app: typer.Typer) -> None:
             host=host,
             port=port,
             workers=workers,
-            # Behind the proxy, the client's address and https come from its headers.
+            # Behind the proxy, the client's address and https come from its headers, believed
+            # only from the proxies listed; the address is the last one they did not add.
             proxy_headers=True,
-            forwarded_allow_ips=forwarded_allow_ips,
+            forwarded_allow_ips=proxies,
             server_header=False,
         )

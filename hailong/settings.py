@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hailong.errors import HailongError
@@ -15,6 +16,8 @@ from hailong.i18n import N_
 
 ENV_PREFIX = "HAILONG_"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+# A time an operator types without an offset is Vietnam's (UTC+7, no daylight saving).
+VIETNAM_OFFSET = timezone(timedelta(hours=7))
 
 
 class Environment(StrEnum):
@@ -75,6 +78,12 @@ class Settings(BaseSettings):
     resume_hours: int = 24
     # Largest accepted request body for forms and webhooks.
     max_body_bytes: int = 64 * 1024
+    # Proxies whose X-Forwarded-For/-Proto are believed (addresses or networks, comma-separated):
+    # the client's address is then the last one that none of them added.
+    trusted_proxies: str = "127.0.0.1"
+    # Client addresses appear in the access log only until this moment (then by themselves
+    # no more): for an operator chasing an abuse, never left on by accident.
+    log_client_addresses_until: datetime | None = None
 
     # Office sign-in: a session ends after this long unused, and after this long at all.
     session_idle_minutes: int = Field(default=60, ge=1)
@@ -111,6 +120,13 @@ class Settings(BaseSettings):
     # A generic sender: the `relay` channel POSTs each message as JSON to this address.
     outbox_relay_url: str | None = None
 
+    @field_validator("log_client_addresses_until")
+    @classmethod
+    def _vietnam_time_unless_told(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=VIETNAM_OFFSET)
+        return value
+
     @model_validator(mode="after")
     def _production_needs_secret(self) -> Settings:
         if self.environment is Environment.production and not self.secret_key:
@@ -127,6 +143,10 @@ class Settings(BaseSettings):
                 "HAILONG_OUTBOX_SEND_TIMEOUT_SECONDS"
             )
         return self
+
+    @property
+    def in_production(self) -> bool:
+        return self.environment is Environment.production
 
     @property
     def public_base_url(self) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, select
+from sqlalchemy import Row, Select, and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -86,26 +86,32 @@ def typed_survey_url(base_url: str, short_code: str) -> str:
 # Citizens: a scan or a typed code -------------------------------------------------------------
 
 
-def _access(session: Session, token_row: CounterToken | None) -> CounterAccess:
-    if token_row is None:
+def _access(found: Row[tuple[CounterToken, Counter, Unit]] | None) -> CounterAccess:
+    if found is None:
         raise UnknownCounter()
+    token_row, counter, unit = found
     if token_row.state == TokenState.replaced:
         raise ReplacedCounterCode()
-    counter = session.get(Counter, token_row.counter_id)
-    if token_row.state != TokenState.active or counter is None or not counter.active:
-        raise RevokedCounterCode()
-    unit = session.get(Unit, counter.unit_id)
-    if unit is None or not unit.active:
+    if token_row.state != TokenState.active or not counter.active or not unit.active:
         raise RevokedCounterCode()
     return CounterAccess(counter=counter, unit=unit, token=token_row)
+
+
+def _lookup() -> Select[tuple[CounterToken, Counter, Unit]]:
+    # A token with its counter and unit in one query, whatever the answer: an unknown code and
+    # a revoked one take the same time, so timing tells a guesser nothing more than the page.
+    return (
+        select(CounterToken, Counter, Unit)
+        .join(Counter, Counter.id == CounterToken.counter_id)
+        .join(Unit, Unit.id == Counter.unit_id)
+    )
 
 
 def resolve_token(session: Session, token: str) -> CounterAccess:
     """The counter behind a QR token, or a polite 404/410 error; never anything else."""
     if not looks_like_token(token):
         raise UnknownCounter()
-    row = session.scalar(select(CounterToken).where(CounterToken.token == token))
-    return _access(session, row)
+    return _access(session.execute(_lookup().where(CounterToken.token == token)).first())
 
 
 def resolve_short_code(session: Session, typed: str) -> CounterAccess:
@@ -113,20 +119,15 @@ def resolve_short_code(session: Session, typed: str) -> CounterAccess:
     code = normalise_short_code(typed)
     if code is None:
         raise UnknownCounter()
-    row = session.scalar(
-        select(CounterToken).where(
-            CounterToken.short_code == code, CounterToken.state == TokenState.active
-        )
+    # The live token when there is one; else an old poster's code, so the page says it was
+    # replaced or revoked rather than "unknown". One query either way.
+    query = (
+        _lookup()
+        .where(CounterToken.short_code == code)
+        .order_by((CounterToken.state == TokenState.active).desc(), CounterToken.id.desc())
+        .limit(1)
     )
-    if row is None:
-        # An old poster's code: say it was replaced or revoked rather than "unknown".
-        row = session.scalar(
-            select(CounterToken)
-            .where(CounterToken.short_code == code)
-            .order_by(CounterToken.id.desc())
-            .limit(1)
-        )
-    return _access(session, row)
+    return _access(session.execute(query).first())
 
 
 # Tokens ---------------------------------------------------------------------------------------

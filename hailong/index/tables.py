@@ -15,6 +15,7 @@ from typing import Any
 from hailong.index.figures import Ratio, rounded
 from hailong.index.formula import Figures, Formula, UnitCounts
 from hailong.index.service import CounterIndex, FieldIndex, IndexNode, IndexResult
+from hailong.spreadsheet import text_cells
 
 NO_FIGURE = "—"
 SCOPE_SUBTREE = "unit"
@@ -122,6 +123,7 @@ def criterion_lines(
 def csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow(text_cells(header))
+    # Unit names come from imported files: text that never runs as a formula.
+    writer.writerows(text_cells(row) for row in rows)
     return buffer.getvalue()

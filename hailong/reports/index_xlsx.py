@@ -24,6 +24,7 @@ from hailong.reports.index_table import (
 )
 from hailong.reports.selection import ComputedIndex
 from hailong.reports.words import WHOLE_COUNTRY, Words
+from hailong.spreadsheet import as_text, text_cells
 
 KEY_SHEET = N_("Key to the columns")
 COLUMN = N_("Column")
@@ -73,7 +74,7 @@ class IndexWorkbook:
         return sheet
 
     def _header_cell(self, sheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(sheet, value=text)
+        cell = WriteOnlyCell(sheet, value=as_text(text))
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -89,7 +90,9 @@ class IndexWorkbook:
     def append(self, row: IndexRow) -> None:
         sheet = self.sheets[row.level]
         figures = [self._figure_cell(sheet, value) for value in row.figures()]
-        sheet.append([row.code, row.name, row.parent_code, row.responses, *figures])
+        # Codes and names come from imported files: text that never runs as a formula.
+        names = text_cells([row.code, row.name, row.parent_code])
+        sheet.append([*names, row.responses, *figures])
         self.rows[row.level] += 1
 
     def _filters(self) -> None:
@@ -111,7 +114,8 @@ class IndexWorkbook:
         for element in questionnaire.elements():
             label = f"{element.code}. {element.label.get(language)}"
             for key in element.criteria:
-                sheet.append([key, label, questionnaire.question(key).text.get(language)])
+                text = questionnaire.question(key).text.get(language)
+                sheet.append(text_cells([key, label, text]))
 
     def save(self, out: BinaryIO) -> None:
         self._filters()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from hailong.periods.service import VIETNAM
+from hailong.spreadsheet import from_text, text_cells
 
 FORM_ID = "form_id"
 UNIT_CODE = "unit_code"
@@ -139,8 +140,7 @@ def _cell(value: object) -> str | None:
         text = str(int(value))  # a spreadsheet turns "5" into 5.0
     else:
         text = str(value)
-    text = text.strip()
-    return text or None
+    return from_text(text.strip()) or None
 
 
 def form_row(line: int, cells: Sequence[object]) -> FormRow:
@@ -148,7 +148,7 @@ def form_row(line: int, cells: Sequence[object]) -> FormRow:
     values: list[str | None]
     if all(isinstance(cell, str) for cell in cells):
         # A CSV row: text already (the usual case, a million times in a national file).
-        values = [str(cell).strip() or None for cell in cells]
+        values = [from_text(str(cell).strip()) or None for cell in cells]
     else:
         values = [_cell(c) for c in cells]
     meta = dict(zip(META_COLUMNS, values, strict=False))
@@ -173,15 +173,16 @@ def csv_chunks(
 ) -> Iterator[bytes]:
     """UTF-8 CSV bytes with a BOM (Excel then reads the Vietnamese right), a chunk at a time.
 
-    The header is the responses format's unless another table (the index) gives its own.
+    The header is the responses format's unless another table (the index) gives its own. Every
+    text cell goes out as text a spreadsheet will not evaluate (`hailong.spreadsheet`).
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write(BOM)
-    writer.writerow(header)
+    writer.writerow(text_cells(header))
     pending = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow(text_cells(row))
         pending += 1
         if pending >= rows_per_chunk:
             yield buffer.getvalue().encode("utf-8")

@@ -25,6 +25,7 @@ from hailong.responses.csvformat import (
     csv_chunks,
     response_row,
 )
+from hailong.spreadsheet import as_text
 
 CHUNK = 1000
 Progress = Callable[[int], None]
@@ -193,7 +194,8 @@ def _xlsx_cell(column: str, value: str) -> Any:
         return None  # no cell at all: smaller and faster to write than an empty string
     if column in NUMERIC_COLUMNS and value.isdigit():
         return int(value)
-    return value
+    # openpyxl would store a text starting with "=" as a formula: as_text never returns one.
+    return as_text(value)
 
 
 def write_responses_xlsx(

@@ -1,7 +1,8 @@
 """Every failure a visitor can cause ends on a polite page, in Vietnamese with English below.
 
-Also installs the web edge's middleware (body bound, security headers, compression): the
-body bound raises an error that only these handlers can turn into its page.
+Also installs the web edge's middleware (body bound, guessing limit, security headers,
+compression) and the access log's redaction: the body bound raises an error that only these
+handlers can turn into its page, and the guessing limit refuses with one of these pages.
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import exc as database
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import ClientDisconnect
 
 from hailong.errors import BadInput, HailongError
 from hailong.i18n import N_, Catalogs, catalogs_for
+from hailong.web.guessing import MISS_WINDOW_SECONDS, GuessingLimitMiddleware
+from hailong.web.redaction import masked_path, redact_access_log
 from hailong.web.rendering import Renderer, format_date, other_language, request_language
 from hailong.web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 
@@ -35,11 +40,43 @@ HTTP_MESSAGES = {
 UNEXPECTED = N_(
     "Something went wrong on our side. Your earlier answers are kept; please try again."
 )
+# The database is down, restarting or too busy: the same request will work again soon.
+DATABASE_UNAVAILABLE = (
+    database.OperationalError,
+    database.InterfaceError,
+    database.DisconnectionError,
+    database.TimeoutError,
+)
+DATABASE_RETRY_SECONDS = 30
+
+
+class ServiceUnavailable(HailongError):
+    status_code = 503
+    message = N_(
+        "The survey is briefly unavailable. Your earlier answers are kept; "
+        "please try again in a minute."
+    )
+
+
+class TooManyGuesses(HailongError):
+    status_code = 429
+    message = N_(
+        "Many addresses that do not exist were asked for from this network. "
+        "Please wait a few minutes, then scan the QR code at the counter again."
+    )
 
 
 def install_error_handlers(app: FastAPI, context: AppContext) -> None:
     """Render HailongError (and every other failure) as a polite page."""
     renderer = Renderer(context.settings, context.catalogs)
+    redact_access_log(context.settings.log_client_addresses_until)
+
+    def refuse_guesser(request: Request) -> Response:
+        refusal = error_page(renderer, request, 429, TooManyGuesses.message, {})
+        refusal.headers["retry-after"] = str(MISS_WINDOW_SECONDS)
+        return refusal
+
+    app.add_middleware(GuessingLimitMiddleware, limiter=context.limiter, refuse=refuse_guesser)
     app.add_middleware(BodyLimitMiddleware, max_bytes=context.settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     # Slow 3G: pages are small, and smaller still compressed.
@@ -59,14 +96,35 @@ def install_error_handlers(app: FastAPI, context: AppContext) -> None:
     async def on_invalid_request(request: Request, exc: Exception) -> HTMLResponse:
         return error_page(renderer, request, BadInput.status_code, BadInput.message, {})
 
+    async def on_database_unavailable(request: Request, exc: Exception) -> HTMLResponse:
+        # One line, no traceback: an outage would otherwise fill the log with the same one.
+        log.warning("database unavailable on %s: %s", masked_path(request.url.path), _kind(exc))
+        page = error_page(renderer, request, 503, ServiceUnavailable.message, {})
+        page.headers["retry-after"] = str(DATABASE_RETRY_SECONDS)
+        return page
+
+    async def on_client_gone(request: Request, exc: Exception) -> Response:
+        # The browser closed the connection mid-body: nobody reads an answer, nothing to fix.
+        log.info("client went away during %s %s", request.method, masked_path(request.url.path))
+        return Response(status_code=400)
+
     async def on_unexpected(request: Request, exc: Exception) -> HTMLResponse:
-        log.exception("unexpected error on %s", request.url.path, exc_info=exc)
+        log.exception("unexpected error on %s", masked_path(request.url.path), exc_info=exc)
         return error_page(renderer, request, 500, UNEXPECTED, {})
 
     app.add_exception_handler(HailongError, on_hailong_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_invalid_request)
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(unavailable, on_database_unavailable)
+    app.add_exception_handler(ClientDisconnect, on_client_gone)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+def _kind(exc: Exception) -> str:
+    """The driver's error class (psycopg.OperationalError...): says what failed, holds no data."""
+    original = getattr(exc, "orig", None) or exc
+    return f"{type(original).__module__}.{type(original).__name__}"
 
 
 def error_page(

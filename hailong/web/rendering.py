@@ -42,13 +42,10 @@ def format_date(value: date) -> str:
 
 
 def cookie_options(settings: Settings) -> dict[str, Any]:
-    """HttpOnly and SameSite=Lax always; Secure when the service is served over https."""
-    return {
-        "httponly": True,
-        "samesite": "lax",
-        "secure": settings.public_base_url.startswith("https://"),
-        "path": "/",
-    }
+    """HttpOnly and SameSite=Lax always; Secure in production (whatever the base URL says: a
+    mistyped http:// must not send a resume cookie in clear) and whenever served over https."""
+    secure = settings.in_production or settings.public_base_url.startswith("https://")
+    return {"httponly": True, "samesite": "lax", "secure": secure, "path": "/"}
 
 
 @dataclass(frozen=True)

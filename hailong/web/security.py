@@ -23,6 +23,9 @@ SECURITY_HEADERS = (
     ("x-frame-options", "DENY"),
     # Survey URLs carry the counter's token: never hand it to another site.
     ("referrer-policy", "same-origin"),
+    # Pages show a citizen's answers and the landing page a one-time start id: no browser or
+    # proxy may keep them. What may be kept (the stylesheet, QR images) says so itself.
+    ("cache-control", "no-store"),
 )
 # Only over https (directly, or as the proxy told uvicorn): browsers ignore it over http.
 HSTS = ("strict-transport-security", "max-age=31536000")

@@ -7,6 +7,7 @@ interpolation of every value, which is where a missing secret stops it.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import subprocess
@@ -28,9 +29,12 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 REQUIRED_SECRETS = ("HAILONG_SECRET_KEY", "HAILONG_POSTGRES_PASSWORD")
+# Not a secret, but with no sensible default: it is printed in every QR code.
+REQUIRED = (*REQUIRED_SECRETS, "HAILONG_BASE_URL")
 FULL_ENVIRONMENT = {
     "HAILONG_SECRET_KEY": "s3cret-from-env",
     "HAILONG_POSTGRES_PASSWORD": "pw-from-env",
+    "HAILONG_BASE_URL": "https://khaosat.example.gov.vn",
 }
 
 
@@ -130,7 +134,7 @@ class TestComposeSpecification:
 
 
 class TestSecretsComeFromTheEnvironment:
-    @pytest.mark.parametrize("secret", REQUIRED_SECRETS)
+    @pytest.mark.parametrize("secret", REQUIRED)
     def test_refuses_to_start_without_a_secret(self, raw: dict[str, Any], secret: str) -> None:
         env = {k: v for k, v in FULL_ENVIRONMENT.items() if k != secret}
         with pytest.raises(MissingVariable, match=secret):
@@ -194,6 +198,26 @@ class TestProductionShape:
         assert service["healthcheck"]["test"]
         (volume,) = service["volumes"]
         assert volume.split(":")[0] in compose["volumes"]
+
+    def test_the_app_believes_forwarded_addresses_from_the_proxy_only(
+        self, compose: dict[str, Any]
+    ) -> None:
+        # A client's own X-Forwarded-For must not choose the address rate limits count.
+        trusted = compose["services"]["app"]["environment"]["HAILONG_TRUSTED_PROXIES"]
+        proxy_address = compose["services"]["proxy"]["networks"]["default"]["ipv4_address"]
+        assert trusted.split(",") == [proxy_address]
+        (subnet,) = compose["networks"]["default"]["ipam"]["config"]
+        assert ipaddress.ip_address(proxy_address) in ipaddress.ip_network(subnet["subnet"])
+        conf = compose["configs"]["nginx_conf"]["content"]
+        assert "X-Forwarded-For $proxy_add_x_forwarded_for" in conf
+        command = re.search(r"^CMD \[(.*)\]", DOCKERFILE.read_text(encoding="utf-8"), re.M)
+        assert command and "*" not in command.group(1)
+
+    def test_no_plain_http_base_url_and_no_access_log_of_tokens(
+        self, raw: dict[str, Any], compose: dict[str, Any]
+    ) -> None:
+        assert "http://" not in raw["x-hailong-environment"]["HAILONG_BASE_URL"]
+        assert "access_log off;" in compose["configs"]["nginx_conf"]["content"]
 
     def test_the_app_talks_to_the_compose_stores(self, compose: dict[str, Any]) -> None:
         env = compose["services"]["app"]["environment"]

@@ -107,3 +107,16 @@ class TestServe:
         result = run_hailong("serve", "--port", str(free_port()), env=env, cwd=tmp_path)
         assert result.returncode != 0
         assert "HAILONG_SECRET_KEY" in result.stderr
+
+    @pytest.mark.parametrize("how", ["option", "setting"])
+    def test_refuses_to_trust_every_address_as_a_proxy(self, tmp_path: Path, how: str) -> None:
+        # With *, uvicorn takes the left-most X-Forwarded-For, which the client writes itself.
+        env = clean_environment(HAILONG_SECRET_KEY=TEST_SECRET)
+        args = ["serve", "--port", str(free_port())]
+        if how == "option":
+            args += ["--forwarded-allow-ips", "10.0.0.2, *"]
+        else:
+            env["HAILONG_TRUSTED_PROXIES"] = "*"
+        result = run_hailong(*args, env=env, cwd=tmp_path)
+        assert result.returncode != 0
+        assert "HAILONG_TRUSTED_PROXIES" in result.stderr

@@ -17,6 +17,10 @@ from hailong.db import make_engine, make_sessionmaker
 from hailong.settings import Settings
 from tests.conftest import TEST_SECRET
 from tests.factories import make_counter, make_period, make_procedure, make_unit
+from tests.telegram.conftest import telegram_api
+
+# The fake Bot API, for the tests that post to the Telegram webhook too (the fuzzing).
+__all__ = ["telegram_api"]
 
 
 @dataclass(frozen=True)

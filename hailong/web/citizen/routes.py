@@ -22,7 +22,7 @@ from hailong.counters.service import CounterAccess
 from hailong.db import unit_of_work
 from hailong.errors import BadInput
 from hailong.models import ResponseStatus
-from hailong.ratelimit import RateLimiter, make_rate_limiter
+from hailong.ratelimit import RateLimiter
 from hailong.responses.service import SurveyState
 from hailong.survey import service as survey
 from hailong.survey import steps
@@ -294,9 +294,7 @@ def _first(posted: Posted, key: str) -> str | None:
 
 def citizen_router(context: AppContext) -> APIRouter:
     """The web form's routes, bound to this app's context."""
-    form = CitizenForm(
-        context, make_rate_limiter(context.settings.redis_url, context.settings.redis_prefix)
-    )
+    form = CitizenForm(context, context.limiter)
     router = APIRouter()
 
     @router.get(f"/static/{STYLESHEET}", include_in_schema=False)
