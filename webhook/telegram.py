@@ -105,7 +105,7 @@ async def _keep_asking_username(app: FastAPI, bot: Bot) -> None:
 def telegram_router(context: AppContext) -> APIRouter:
     settings = context.settings
     bot = create_bot(settings)
-    dispatcher = create_dispatcher(settings, sessions=context.sessions)
+    dispatcher = create_dispatcher(settings, sessions=context.sessions, limiter=context.limiter)
     secret = webhook_secret(settings)
 
     @asynccontextmanager

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.telegram.context import UpdateContextMiddleware
 from bot.telegram.handlers import answers, commands, messages
 from hailong.i18n import Catalogs
-from hailong.ratelimit import make_rate_limiter
+from hailong.ratelimit import RateLimiter, make_rate_limiter
 from hailong.settings import Settings
 
 # Where Telegram delivers updates (webhook/telegram.py serves it; set-webhook registers it).
@@ -43,7 +43,11 @@ def create_bot(settings: Settings) -> Bot:
 
 
 def create_dispatcher(
-    settings: Settings, *, sessions: sessionmaker[Session], catalogs: Catalogs | None = None
+    settings: Settings,
+    *,
+    sessions: sessionmaker[Session],
+    catalogs: Catalogs | None = None,
+    limiter: RateLimiter | None = None,
 ) -> Dispatcher:
     # No FSM: the conversation's state is the answers in the database, nothing else.
     dispatcher = Dispatcher(disable_fsm=True)
@@ -53,7 +57,11 @@ def create_dispatcher(
             catalogs=catalogs or Catalogs("bot"),
             secret=settings.secret(),
             # The survey session limits starts per chat user and counter with it.
-            limiter=make_rate_limiter(settings.redis_url, settings.redis_prefix),
+            # The app's own limiter when there is an app; a poller makes its own.
+            limiter=limiter
+            or make_rate_limiter(
+                settings.redis_url, settings.redis_prefix, secret=settings.secret()
+            ),
         )
     )
     # Commands first, so "/huy" is never taken for a typed answer.
