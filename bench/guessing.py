@@ -22,12 +22,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from qr.tokens import new_short_code, new_token
 from scratch import create_database, drop_database  # bench/scratch.py, beside this script
 
 from hailong import migrate
 from hailong.app import create_app
 from hailong.counters import service as counters
+from hailong.counters.tokens import new_short_code, new_token
 from hailong.db import make_engine, make_sessionmaker
 from hailong.models import Counter, Unit
 from hailong.settings import Settings

@@ -13,7 +13,7 @@ from hailong.counters import service as counters
 from hailong.counters.service import RevokedCounterCode
 from hailong.models import Answer, Channel, ResponseStatus, Tally
 from hailong.periods.service import PeriodClosed
-from hailong.ratelimit import MemoryRateLimiter
+from hailong.ratelimit import make_rate_limiter
 from hailong.survey import service as survey
 from hailong.survey import steps
 from hailong.survey.entries import (
@@ -78,7 +78,7 @@ class TestStartLimits:
         self, session: Session
     ) -> None:
         office = seed_office(session)
-        gate = Gate(limiter=MemoryRateLimiter())
+        gate = Gate(limiter=make_rate_limiter(None, "test:"))
         entry = CounterCode(token=office.token)
         limit = survey.STARTS_PER_RESPONDENT.limit
         for _ in range(limit):
@@ -96,7 +96,7 @@ class TestStartLimits:
     def test_the_limit_is_per_counter(self, session: Session) -> None:
         office = seed_office(session)
         _, second = make_counter(session, office.unit, name="Quầy số 2")
-        gate = Gate(limiter=MemoryRateLimiter())
+        gate = Gate(limiter=make_rate_limiter(None, "test:"))
         for _ in range(survey.STARTS_PER_RESPONDENT.limit):
             started = survey.start(
                 session, CounterCode(token=office.token), CHAT, secret=SECRET, gate=gate

@@ -13,12 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from qr.tokens import new_short_code
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from hailong.app import create_app
 from hailong.counters import service as counters
+from hailong.counters.tokens import new_short_code
 from hailong.errors import HailongError
 from hailong.models import Counter, TokenState
 from hailong.settings import Settings
