@@ -41,7 +41,9 @@ def sign(body: bytes, *, app_id: str = APP_ID, timestamp: str, secret: str = OA_
 class Events:
     next_id: Callable[[], int] = field(default_factory=lambda: itertools.count(1).__next__)
 
-    def text(self, user_id: str, text: str, *, event_name: str = "user_send_text") -> dict[str, Any]:
+    def text(
+        self, user_id: str, text: str, *, event_name: str = "user_send_text"
+    ) -> dict[str, Any]:
         return {
             "app_id": APP_ID,
             "sender": {"id": user_id},
