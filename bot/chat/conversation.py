@@ -239,14 +239,17 @@ def take_text(session: Session, turn: Turn, text: str) -> Reply:
     asked = None if state is None else steps.question_step(session, state)
     if state is not None and isinstance(asked, Asked) and asked.question.kind is QuestionKind.text:
         return _answer(session, turn, state, asked, text, edit=False)
+    # An answer first: "da nhan" is an answer to the question asked, though its six letters
+    # could also be a counter's code.
+    if state is not None and isinstance(asked, Asked) and turn.typed_answers:
+        understood = typed.understand(asked, text)
+        if understood is not None:
+            return _answer(session, turn, state, asked, understood.raw, edit=False)
     if normalise_short_code(text) is not None:
         return _typed_code(session, turn, text)
     if state is None or not isinstance(asked, Asked):
         _ = turn.gettext()
         return Reply(message=Screen(words.ask_for_code(_)), keep=False)
-    understood = typed.understand(asked, text) if turn.typed_answers else None
-    if understood is not None:
-        return _answer(session, turn, state, asked, understood.raw, edit=False)
     _ = turn.gettext(state.response.language)
     return Reply(message=_question(turn, asked, _, lead=words.tap_a_button(_)), keep=False)
 
