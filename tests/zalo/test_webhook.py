@@ -182,3 +182,21 @@ class TestConversation:
         assert all(len(m.buttons) <= 5 for m in phone.messages())
         assert zalo_api.problems == []
         assert APP_ID
+
+
+class TestTypedOnly:
+    def test_a_whole_survey_typed_without_a_single_tap(
+        self, phone: Phone, office: Office, engine: Engine
+    ) -> None:
+        from tests.telegram.conftest import only_response
+        from tests.telegram.plan import PLAN
+
+        typed = {None: "0", "yes": "co", "priorities": "P1 P4"}
+        phone.send(office.short_code)
+        for key, value in PLAN.items():
+            text = typed.get(key) or typed.get(value, value)  # type: ignore[arg-type]
+            assert text is not None
+            phone.send(text)
+            assert "Xin Ông/Bà bấm" not in phone.last.text, (key, text, phone.last.text)
+        assert only_response(engine).status == "completed"
+        assert stored_answers(engine) == dict(PLAN)
