@@ -147,16 +147,16 @@ def answer(
         phone.send(value)
     elif question.kind is QuestionKind.procedure:
         wanted = procedure_names.get(value) or option_label(question, OTHER_PROCEDURE)
-        _tap_paging(phone, wanted)
+        tap_paging(phone, wanted)
     elif question.kind is QuestionKind.multi_choice:
         for code in value.split(MULTI_SEPARATOR):
-            _tap_paging(phone, option_label(question, code))
+            tap_paging(phone, option_label(question, code))
         phone.tap(DONE_LABEL)
     else:
-        _tap_paging(phone, option_label(question, value))
+        tap_paging(phone, option_label(question, value))
 
 
-def _tap_paging(phone: Phone, title: str) -> None:
+def tap_paging(phone: Phone, title: str) -> None:
     """Tap `title`, turning pages with "Xem thêm" until it shows."""
     for _ in range(10):
         if any(title in shown for shown in phone.last.titles()):

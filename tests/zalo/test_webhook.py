@@ -8,12 +8,12 @@ import time
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from hailong.models import Answer, InboundEvent, OutboxMessage
 from tests.fakes.zalo_api import FakeZaloAPI
 from tests.telegram.conftest import Office, row_counts, stored_answers
-from tests.zalo.phone import APP_ID, WEBHOOK_PATH, Events, Phone, sign, signed
+from tests.zalo.phone import APP_ID, WEBHOOK_PATH, Events, Phone, sign, signed, tap_paging
 
 CITIZEN = "8146227452147896541"
 
@@ -200,3 +200,27 @@ class TestTypedOnly:
             assert "Xin Ông/Bà bấm" not in phone.last.text, (key, text, phone.last.text)
         assert only_response(engine).status == "completed"
         assert stored_answers(engine) == dict(PLAN)
+
+
+class TestCompactLayout:
+    def test_many_procedures_page_with_more_and_come_round_again(
+        self, phone: Phone, sessions: sessionmaker[Session], engine: Engine
+    ) -> None:
+        from tests.telegram.conftest import seed_office
+
+        names = {f"1.00{n:04d}": f"Thủ tục số {n}" for n in range(1, 9)}
+        office = seed_office(sessions, procedures=names)
+        phone.send(office.short_code)
+        phone.tap("Đã nhận")
+        pages = []
+        for _ in range(4):
+            pages.append(phone.last.titles())
+            assert len(phone.last.buttons) <= 5
+            phone.tap("Xem thêm")
+        # Three procedures a page, "Xem thêm" and "Thủ tục khác"; the fourth page is the first.
+        assert pages[0][-2:] == ["Xem thêm", "Thủ tục khác"]
+        assert pages[3] == pages[0]
+        shown = {title for page in pages[:3] for title in page[:-2]}
+        assert shown == set(names.values())
+        tap_paging(phone, "Thủ tục số 8")
+        assert stored_answers(engine)["procedure"] == "1.000008"
