@@ -10,6 +10,7 @@ received (`received`).
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import threading
 import time
@@ -56,8 +57,13 @@ class FakeZaloAPI:
     problems: list[str] = field(default_factory=list)
     sends: int = 0
     renewals: int = 0
+    # Set: the next send hangs, unanswered and not delivered, until release() (a worker
+    # killed while it waits for Zalo).
+    hang_next: bool = False
 
     def __post_init__(self) -> None:
+        self.hanging = threading.Event()
+        self._released = threading.Event()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._server = ServedInThread("the fake Zalo API")
@@ -102,10 +108,19 @@ class FakeZaloAPI:
 
     # The API.
 
+    def release(self) -> None:
+        self._released.set()
+
     async def _send(self, request: web.Request) -> web.Response:
         with self._lock:
             self.sends += 1
             planned = self.planned.pop(0) if self.planned else None
+            hang, self.hang_next = self.hang_next, False
+        if hang:
+            self.hanging.set()
+            while not self._released.is_set():
+                await asyncio.sleep(0.02)
+            return web.Response(status=504, text="Gateway Timeout")
         if planned == HTTP_500:
             return web.Response(status=500, text="Internal Server Error")
         if isinstance(planned, int):
