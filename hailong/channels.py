@@ -5,7 +5,7 @@ channel this code base runs: whether the settings turn it on; the account citize
 (a chat channel is shown only once its account is known, so no page or poster ever says "send
 this code to our account" without naming it); its line on the counter's landing page and on
 the posters; the router it adds to the app; and the sender the outbox sends its messages with.
-Zalo, e-mail invitations and interviews join here when they exist.
+E-mail invitations and interviews join here when they exist.
 
 This module is where channels are put together, like `hailong.app`: it may name the adapters
 (`bot`, `webhook`), always inside the functions that build them, so importing it loads none.
@@ -25,6 +25,7 @@ from hailong.settings import Settings
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
+    from sqlalchemy.orm import Session, sessionmaker
 
     from hailong.context import AppContext
 
@@ -65,8 +66,9 @@ class PosterLine:
     params: Mapping[str, str] = field(default_factory=dict)
 
 
-# A channel's sender, for the outbox: typed loosely until the outbox's Sender protocol exists.
-SenderFactory = Callable[["AppContext"], Any]
+# A channel's sender, for the outbox (a hailong.outbox.Sender), built inside the worker's event
+# loop from the settings, the worker's sessions and how many messages it sends at a time.
+SenderFactory = Callable[[Settings, "sessionmaker[Session]", int], Any]
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,8 @@ class ChannelType:
     account: Callable[[Settings, Any], str | None] | None = None
     # Asks the platform for the account when neither the settings nor the app know it.
     discover: Callable[[Settings], str | None] | None = None
-    landing: Callable[[str | None, str, str], Invitation] | None = None  # (account, token, code)
+    # (settings, account, the counter's token, its short code)
+    landing: Callable[[Settings, str | None, str, str], Invitation] | None = None
     poster: Callable[[str | None], PosterLine] | None = None  # (account)
     router: Callable[[AppContext], APIRouter] | None = None
     sender: SenderFactory | None = None
@@ -124,8 +127,10 @@ def _ask_telegram(settings: Settings) -> str | None:
     return ask_username(settings)
 
 
-def _telegram_landing(account: str | None, token: str, short_code: str) -> Invitation:
-    del short_code  # the deep link carries the counter
+def _telegram_landing(
+    settings: Settings, account: str | None, token: str, short_code: str
+) -> Invitation:
+    del settings, short_code  # the deep link carries the counter
     url = f"https://t.me/{account}?start={start_payload(token)}"
     return Invitation(ANSWER_ON_TELEGRAM, {"account": account or ""}, url)
 
@@ -138,6 +143,45 @@ def _telegram_router(context: AppContext) -> APIRouter:
     from webhook.telegram import telegram_router
 
     return telegram_router(context)
+
+
+# --- Zalo -----------------------------------------------------------------------------------
+
+# An OA chat link carries no start parameter: the citizen sends the counter's code.
+ANSWER_ON_ZALO = N_("Answer on Zalo: {account}, send the code {short_code}")
+ON_ZALO = N_("On Zalo: find {oa} and send the code {short_code}")
+
+
+def _zalo_on(settings: Settings) -> bool:
+    return bool(settings.zalo_app_id)
+
+
+def _zalo_account(settings: Settings, state: Any) -> str | None:
+    del state
+    return settings.zalo_oa_name or None
+
+
+def _zalo_landing(
+    settings: Settings, account: str | None, token: str, short_code: str
+) -> Invitation:
+    del token, short_code  # the page fills in the short code the citizen types
+    return Invitation(ANSWER_ON_ZALO, {"account": account or ""}, settings.zalo_oa_url or None)
+
+
+def _zalo_poster(account: str | None) -> PosterLine:
+    return PosterLine(ON_ZALO, {"oa": account or ""})
+
+
+def _zalo_router(context: AppContext) -> APIRouter:
+    from webhook.zalo import zalo_router
+
+    return zalo_router(context)
+
+
+def _zalo_sender(settings: Settings, sessions: sessionmaker[Session], connections: int) -> Any:
+    from bot.zalo.sender import ZaloSender
+
+    return ZaloSender(settings, sessions, connections=connections)
 
 
 # --- the registry ---------------------------------------------------------------------------
@@ -164,6 +208,15 @@ CHANNEL_TYPES: tuple[ChannelType, ...] = (
         router=_telegram_router,
         # The lead wires the outbox's Telegram sender here.
         sender=None,
+    ),
+    ChannelType(
+        code=Channel.zalo.value,
+        enabled=_zalo_on,
+        account=_zalo_account,
+        landing=_zalo_landing,
+        poster=_zalo_poster,
+        router=_zalo_router,
+        sender=_zalo_sender,
     ),
     # Keyed-in paper forms come in by `hailong import responses`: always possible.
     ChannelType(code=Channel.paper.value, enabled=_always),
@@ -205,7 +258,7 @@ def landing_invitations(
     """The landing page's other ways to answer: each enabled chat channel, naming its account."""
     known = accounts(settings, state)
     return [
-        channel.landing(known.get(channel.code), token, short_code)
+        channel.landing(settings, known.get(channel.code), token, short_code)
         for channel in enabled_channels(settings)
         if channel.landing is not None and _shown(channel, known)
     ]

@@ -102,6 +102,24 @@ class Settings(BaseSettings):
     # shorter than Telegram's own wait of about a minute.
     webhook_deadline_seconds: float = 20.0
 
+    # Zalo Official Account (bot/zalo/, webhook/zalo.py): on whenever an app id is set. The
+    # token pair here is only the first one: each refresh rotates both, and the rotated pair
+    # lives in the database (channel_credential).
+    zalo_app_id: str | None = None
+    # Signs the webhook's events (the OA's secret key, not the app's).
+    zalo_oa_secret: SecretStr | None = None
+    # Renews the access token (the app's secret key).
+    zalo_app_secret: SecretStr | None = None
+    zalo_access_token: SecretStr | None = None
+    zalo_refresh_token: SecretStr | None = None
+    # The OA as citizens find it, for the landing page and the posters.
+    zalo_oa_name: str | None = None
+    zalo_oa_url: str | None = None
+    zalo_api_base: str = "https://openapi.zalo.me"
+    zalo_oauth_base: str = "https://oauth.zaloapp.com"
+    # Zalo waits about 2 s for a 200 and then delivers again: answer 503 before that.
+    zalo_webhook_deadline_seconds: float = Field(default=1.5, gt=0)
+
     # The outbox worker (`hailong worker`): see hailong/outbox/.
     # Attempts per message before it is marked failed, and the backoff between them: doubling
     # from the first delay up to the largest, each with random jitter.

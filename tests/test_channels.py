@@ -13,6 +13,8 @@ from hailong.channels import (
     parse_channels,
     running_channels,
 )
+from hailong.db import make_engine, make_sessionmaker
+from hailong.outbox.senders import build_senders
 from hailong.settings import Settings
 from tests.conftest import TEST_SECRET
 
@@ -48,6 +50,29 @@ class TestWhatRuns:
         named = settings(telegram_token=SecretStr("1:fake"), telegram_bot_username="@named_bot")
         assert accounts(named) == {"telegram": "named_bot"}
         assert accounts(settings(telegram_bot_username="off_bot")) == {}
+
+
+class TestZalo:
+    def test_zalo_runs_whenever_an_app_id_is_set(self) -> None:
+        assert "zalo" not in running_channels(settings(zalo_oa_name="OA"))
+        assert running_channels(settings(zalo_app_id="1")) == ("web", "zalo", "paper")
+
+    def test_its_webhook_is_there_only_when_on(self) -> None:
+        def status(app_settings: Settings, body: bytes) -> int:
+            client = TestClient(create_app(app_settings))
+            return client.post("/webhook/zalo", content=body).status_code
+
+        assert status(settings(), b"{}") == 404
+        on = settings(zalo_app_id="1", zalo_oa_secret=SecretStr("s"))
+        assert status(on, b"{}") == 200  # the probe when the address is saved
+        assert status(on, b'{"event_name": "user_send_text"}') == 401
+
+    def test_the_worker_gets_its_sender(self) -> None:
+        on = settings(zalo_app_id="1", zalo_access_token=SecretStr("t"))
+        sessions = make_sessionmaker(make_engine("sqlite://"))
+        senders = build_senders(on, sessions=sessions)
+        assert sorted(senders) == ["zalo"]
+        assert sorted(build_senders(settings(), sessions=sessions)) == []
 
 
 class TestCounted:

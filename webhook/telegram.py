@@ -31,6 +31,7 @@ from starlette.background import BackgroundTask
 from bot.telegram.context import DEFERRED_CALLS, UpdateFailed, call_all
 from bot.telegram.factory import WEBHOOK_PATH, create_bot, create_dispatcher, webhook_secret
 from hailong.errors import HailongError
+from webhook.limits import BodyTooLarge, bounded_body
 
 if TYPE_CHECKING:
     from hailong.context import AppContext
@@ -43,25 +44,9 @@ USERNAME_RETRY_SECONDS = (2, 10, 60, 300)
 logger = logging.getLogger(__name__)
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 def authentic(sent: str | None, expected: str) -> bool:
     # Constant time, so the secret cannot be guessed a character at a time.
     return sent is not None and hmac.compare_digest(sent.encode(), expected.encode())
-
-
-async def bounded_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge()
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise BodyTooLarge()
-    return bytes(body)
 
 
 def webhook_reply(bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any]:

@@ -14,8 +14,9 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from bot.chat import screens, typed, words
-from bot.chat.payloads import DONE, SKIP, PageTurn, Payload, Pick, Tap
+from bot.chat import compact, screens, typed, words
+from bot.chat.guessing import CodeGuesses
+from bot.chat.payloads import DONE, SKIP, PageTurn, Payload, Pick, Tap, shown_page
 from bot.chat.screens import Buttons, Screen
 from bot.chat.words import Gettext
 from hailong.counters.service import UnknownCounter
@@ -73,6 +74,11 @@ class Turn:
     page_size: int = screens.PAGE_SIZE
     # Whether "4", "hài lòng" or "0" typed in reply to a question answer it.
     typed_answers: bool = True
+    # A chat app that shows few buttons per message (Zalo: 5) gets the compact layout
+    # (bot.chat.compact); None: every button a question has.
+    max_buttons: int | None = None
+    # The limit on guessing counter codes, for a chat that counts them (bot.chat.guessing).
+    guesses: CodeGuesses | None = None
 
     def gettext(self, language: str | None = None) -> Gettext:
         return self.catalogs.get(language or self.citizen.language).gettext
@@ -172,6 +178,11 @@ def take_pick(session: Session, turn: Turn, pick: Pick) -> Reply:
     if pick.toggle == DONE:
         codes = [option.code for i, option in enumerate(options) if pick.selected & (1 << i)]
         return _answer(session, turn, state, asked, codes, edit=True)
+    page = shown_page(pick.toggle)
+    if page is not None and turn.max_buttons is not None:
+        if page >= compact.page_count(asked, turn.max_buttons):
+            return Reply(notice=words.tap_a_button(_), keep=False)
+        return _redrawn(turn, asked, _, page=page, selected=pick.selected)
     if pick.toggle < 0:
         return Reply(notice=words.tap_a_button(_), keep=False)
     selected = pick.selected ^ (1 << pick.toggle)
@@ -180,11 +191,16 @@ def take_pick(session: Session, turn: Turn, pick: Pick) -> Reply:
         return Reply(notice=words.invalid_text("too_many", limit, _), keep=False)
     # Nothing is stored until "Done": the selection lives in the buttons, so the same toggle
     # delivered twice draws the same buttons twice and changes nothing.
+    if turn.max_buttons is not None:
+        page = compact.page_of(asked, pick.toggle, turn.max_buttons)
+        return _redrawn(turn, asked, _, page=page, selected=selected)
     buttons = screens.question_buttons(asked, _, selected=selected, page_size=turn.page_size)
     return Reply(buttons=buttons, keep=False)
 
 
 def turn_page(session: Session, turn: Turn, page: PageTurn) -> Reply:
+    if turn.max_buttons is not None:
+        return _turn_compact_page(session, turn, page, turn.max_buttons)
     found = _asked_for(session, turn, page, QuestionKind.procedure)
     if isinstance(found, Reply):
         return found
@@ -196,6 +212,26 @@ def turn_page(session: Session, turn: Turn, page: PageTurn) -> Reply:
     return Reply(buttons=buttons, keep=False)
 
 
+def _turn_compact_page(session: Session, turn: Turn, page: PageTurn, limit: int) -> Reply:
+    """ "More" in a compact layout: the question again, as a new message, with the next page
+    (a chat app with few buttons often cannot change a message it has sent)."""
+    found = _asked_for(session, turn, page)
+    if isinstance(found, Reply):
+        return found
+    state, asked = found
+    _ = turn.gettext(state.response.language)
+    paged = asked.question.kind not in (QuestionKind.text, QuestionKind.multi_choice)
+    if not paged or not 0 <= page.page < compact.page_count(asked, limit):
+        return Reply(notice=words.tap_a_button(_), keep=False)
+    return _redrawn(turn, asked, _, page=page.page)
+
+
+def _redrawn(turn: Turn, asked: Asked, _: Gettext, *, page: int = 0, selected: int = 0) -> Reply:
+    """A page or a selection of a compact layout, as a new message; nothing is stored."""
+    screen = _question(turn, asked, _, page=page, selected=selected)
+    return Reply(message=screen, keep=False)
+
+
 def take_text(session: Session, turn: Turn, text: str) -> Reply:
     """Typed text: the answer to a text question, a counter's code, a typed answer, or a
     nudge."""
@@ -203,16 +239,32 @@ def take_text(session: Session, turn: Turn, text: str) -> Reply:
     asked = None if state is None else steps.question_step(session, state)
     if state is not None and isinstance(asked, Asked) and asked.question.kind is QuestionKind.text:
         return _answer(session, turn, state, asked, text, edit=False)
+    # An answer first: "da nhan" is an answer to the question asked, though its six letters
+    # could also be a counter's code.
+    if state is not None and isinstance(asked, Asked) and turn.typed_answers:
+        understood = typed.understand(asked, text)
+        if understood is not None:
+            return _answer(session, turn, state, asked, understood.raw, edit=False)
     if normalise_short_code(text) is not None:
-        return start_with_code(session, turn, text)
+        return _typed_code(session, turn, text)
     if state is None or not isinstance(asked, Asked):
         _ = turn.gettext()
         return Reply(message=Screen(words.ask_for_code(_)), keep=False)
-    understood = typed.understand(asked, text) if turn.typed_answers else None
-    if understood is not None:
-        return _answer(session, turn, state, asked, understood.raw, edit=False)
     _ = turn.gettext(state.response.language)
     return Reply(message=_question(turn, asked, _, lead=words.tap_a_button(_)), keep=False)
+
+
+def _typed_code(session: Session, turn: Turn, code: str) -> Reply:
+    guesses = turn.guesses
+    if guesses is not None and guesses.locked():
+        # Nothing is looked up, so a locked-out guesser learns nothing, not even from a hit.
+        return Reply(message=Screen(words.too_many_guesses(turn.catalogs)), keep=False)
+    try:
+        return start_with_code(session, turn, code)
+    except UnknownCounter:
+        if guesses is not None:
+            guesses.miss()
+        raise
 
 
 def _answer(
@@ -356,8 +408,22 @@ def _asked_for(
     return state, asked
 
 
-def _question(turn: Turn, asked: Asked, _: Gettext, *, lead: str | None = None) -> Screen:
-    return screens.question_screen(asked, _, lead=lead, page_size=turn.page_size)
+def _question(
+    turn: Turn,
+    asked: Asked,
+    _: Gettext,
+    *,
+    lead: str | None = None,
+    page: int = 0,
+    selected: int = 0,
+) -> Screen:
+    if turn.max_buttons is not None:
+        return compact.question_screen(
+            asked, _, limit=turn.max_buttons, lead=lead, page=page, selected=selected
+        )
+    return screens.question_screen(
+        asked, _, lead=lead, page=page, selected=selected, page_size=turn.page_size
+    )
 
 
 def _next_screen(

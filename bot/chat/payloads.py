@@ -15,6 +15,9 @@ from dataclasses import dataclass
 
 SKIP = "-"
 DONE = -1
+# A Pick's toggle below DONE shows a page of the options instead (compact layouts): -2 is the
+# first page, -3 the second... The selection so far travels in the same payload.
+_FIRST_PAGE = -2
 SEPARATOR = ":"
 # Question keys and choices are short words; anything else is not one of our payloads.
 _FIELD = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
@@ -60,6 +63,16 @@ class PageTurn:
 
 
 Payload = Tap | Pick | PageTurn
+
+
+def page_toggle(page: int) -> int:
+    """A Pick's toggle that shows page `page` of a multiple choice."""
+    return _FIRST_PAGE - page
+
+
+def shown_page(toggle: int) -> int | None:
+    """The page a Pick's toggle shows, or None for a toggle of an option or "Done"."""
+    return _FIRST_PAGE - toggle if toggle <= _FIRST_PAGE else None
 
 
 def parse(data: str, *, prefix: str = "") -> Payload | None:

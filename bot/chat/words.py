@@ -111,6 +111,18 @@ REFUSALS: dict[type[HailongError], str] = {
 }
 
 
+TOO_MANY_GUESSES = N_(
+    "You have typed several codes that do not exist. Please wait ten minutes, then type "
+    "the code printed under the QR code at the counter."
+)
+
+
+def too_many_guesses(catalogs: Catalogs) -> str:
+    """In Vietnamese first, then English: it may come before any language was chosen."""
+    texts = [catalogs.get(language).gettext(TOO_MANY_GUESSES) for language in LANGUAGES]
+    return "\n\n".join(dict.fromkeys(texts))
+
+
 def invalid_text(reason: str, limit: int | None, _: Gettext) -> str:
     return _(INVALID_ANSWER.get(reason, INVALID_ANSWER["not_an_option"])).format(limit=limit)
 

@@ -4,6 +4,7 @@ from hailong.models.account import Account, Role
 from hailong.models.api_token import ApiToken
 from hailong.models.audit_entry import AuditEntry
 from hailong.models.base import Base
+from hailong.models.channel_credential import ChannelCredential
 from hailong.models.chat import ChatLanguage
 from hailong.models.counter import Counter, CounterToken
 from hailong.models.enums import Channel, ResponseStatus, ReviewState, TokenState, UnitLevel
@@ -24,6 +25,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Channel",
+    "ChannelCredential",
     "ChatLanguage",
     "Counter",
     "CounterToken",

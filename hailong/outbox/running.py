@@ -21,9 +21,9 @@ from hailong.settings import Settings
 
 @asynccontextmanager
 async def opened_senders(
-    settings: Settings, *, concurrency: int
+    settings: Settings, *, concurrency: int, sessions: sessionmaker[Session] | None = None
 ) -> AsyncIterator[dict[str, Sender]]:
-    senders = build_senders(settings, concurrency=concurrency)
+    senders = build_senders(settings, concurrency=concurrency, sessions=sessions)
     try:
         yield senders
     finally:
@@ -50,7 +50,7 @@ async def run_worker(
     # operator's to fix: it stops the command with a polite message (hailong.cli), where
     # trouble later on is waited out.
     await asyncio.to_thread(_look_at_the_table, sessions)
-    async with opened_senders(settings, concurrency=concurrency) as senders:
+    async with opened_senders(settings, concurrency=concurrency, sessions=sessions) as senders:
         if on_start is not None:
             on_start(sorted(senders))
         worker = OutboxWorker(sessions, senders, options, observe=observe, on_trouble=on_trouble)

@@ -19,7 +19,9 @@ that does not, the window is the time between its answer and our commit, millise
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import logging
 import os
 import random
 import socket
@@ -54,6 +56,7 @@ from hailong.settings import Settings
 HOUSEKEEPING_SECONDS = 30.0
 
 _T = TypeVar("_T")
+logger = logging.getLogger(__name__)
 Observer = Callable[[Delivery], None]
 
 __all__ = [
@@ -137,6 +140,8 @@ class OutboxWorker:
         self._on_trouble = on_trouble or (lambda _kind, _wait: None)
         self._rng = rng or random.Random()
         self._next_housekeeping = 0.0
+        self._next_upkeep = 0.0
+        self._upkeeping: asyncio.Task[None] | None = None
         # Set by a second Ctrl+C: hand back what is being sent instead of waiting for it.
         self.hurry = asyncio.Event()
         self._database = ThreadPoolExecutor(1, thread_name_prefix="hailong-outbox-db")
@@ -155,6 +160,7 @@ class OutboxWorker:
         recording = asyncio.create_task(self._recorder.run())
         try:
             while not stop.is_set():
+                self._start_upkeep()
                 free = self.options.concurrency - len(in_flight)
                 # Claim when half the slots are free (or all): one claim serves several sends.
                 worth_it = free > 0 and (not in_flight or 2 * free >= self.options.concurrency)
@@ -173,11 +179,41 @@ class OutboxWorker:
                 in_flight = {task for task in in_flight if not task.done()}
         finally:
             await self._drain(in_flight)
+            await self._stop_upkeep()
             self._recorder.close()
             await recording
             await self._checkpoint_if_erased()
             self._database.shutdown(wait=True)
         return self.totals
+
+    # --- senders' upkeep ------------------------------------------------------------------
+
+    def _start_upkeep(self) -> None:
+        """Now and then, let each sender that has an `upkeep()` renew its credentials before
+        they expire (Zalo's access token); in a task, so sends go on meanwhile."""
+        if time.monotonic() < self._next_upkeep:
+            return
+        if self._upkeeping is not None and not self._upkeeping.done():
+            return
+        self._next_upkeep = time.monotonic() + HOUSEKEEPING_SECONDS
+        calls = [getattr(sender, "upkeep", None) for sender in self.senders.values()]
+        upkeeps = [call for call in calls if call is not None]
+        if upkeeps:
+            self._upkeeping = asyncio.create_task(self._upkeep(upkeeps))
+
+    async def _upkeep(self, upkeeps: list[Callable[[], Awaitable[None]]]) -> None:
+        for upkeep in upkeeps:
+            try:
+                async with asyncio.timeout(self.options.send_timeout):
+                    await upkeep()
+            except Exception as error:  # tried again at the next upkeep
+                logger.warning("a sender's upkeep failed (%s)", type(error).__name__)
+
+    async def _stop_upkeep(self) -> None:
+        if self._upkeeping is not None and not self._upkeeping.done():
+            self._upkeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._upkeeping
 
     async def _in_database(self, work: Callable[[], _T]) -> _T:
         return await asyncio.get_running_loop().run_in_executor(self._database, work)

@@ -55,10 +55,12 @@ def a_poster(
     )
 
 
-def settings(*, telegram: bool = False) -> Settings:
+def settings(*, telegram: bool = False, zalo: bool = False) -> Settings:
     extra = (
         {"telegram_token": "1:fake", "telegram_bot_username": "haiphong_bot"} if telegram else {}
     )
+    if zalo:
+        extra |= {"zalo_app_id": "3141592653589793238", "zalo_oa_name": "UBND Phường Hải An"}
     return Settings(base_url=BASE_URL, **extra)  # type: ignore[arg-type]
 
 
@@ -66,11 +68,11 @@ def a_frame(
     size: PosterSize = PosterSize.A4,
     *,
     telegram: bool = False,
+    zalo: bool = False,
     period: PeriodNote | None = PERIOD,
 ) -> PosterFrame:
-    return PosterFrame(
-        size=size, channels=configured_channels(settings(telegram=telegram)), period=period
-    )
+    channels = configured_channels(settings(telegram=telegram, zalo=zalo))
+    return PosterFrame(size=size, channels=channels, period=period)
 
 
 def write_pdf(path: Path, posters: list[Poster], frame: PosterFrame, **options: int) -> Path:
@@ -166,7 +168,15 @@ class TestWords:
         text = page_text(pdf, 1)
         assert f"Trên trang web: {poster.typed_url}" in text
         assert "Telegram" not in text
+        assert "Zalo" not in text
         assert "Đợt khảo sát" not in text
+
+    def test_zalo_names_the_oa_and_the_code_to_send(self, tmp_path: Path) -> None:
+        poster = a_poster()
+        pdf = write_pdf(tmp_path / "zalo.pdf", [poster], a_frame(zalo=True))
+        text = " ".join(page_text(pdf, 1).split())
+        assert f"Trên Zalo: tìm UBND Phường Hải An và gửi mã {poster.short_code}" in text
+        assert f"On Zalo: find UBND Phường Hải An and send the code {poster.short_code}" in text
 
     @pytest.mark.parametrize("size", list(PosterSize))
     def test_long_names_are_printed_whole(self, tmp_path: Path, size: PosterSize) -> None:

@@ -62,3 +62,37 @@ class TestLandingChannels:
         assert chat_lines(client.get(f"/q/{place.token}").text) == [
             "Trả lời qua Telegram: @late_bot"
         ]
+
+
+def zalo(settings: Settings, name: str | None = "UBND Phường Hải An") -> Settings:
+    return settings.model_copy(
+        update={
+            "zalo_app_id": "3141592653589793238",
+            "zalo_oa_secret": SecretStr("oa-secret"),
+            "zalo_oa_name": name,
+            "zalo_oa_url": "https://zalo.me/2718281828459045235",
+        }
+    )
+
+
+class TestLandingZalo:
+    def test_zalo_on_names_the_oa_and_the_code_to_send(
+        self, settings: Settings, place: Place
+    ) -> None:
+        with TestClient(create_app(zalo(settings))) as client:
+            page = client.get(f"/q/{place.token}").text
+            english = client.get(f"/q/{place.token}?lang=en").text
+        code = re.search(r'class="code">([A-Z0-9]+)<', page)
+        assert code is not None
+        assert chat_lines(page) == [f"Trả lời qua Zalo: UBND Phường Hải An, gửi mã {code[1]}"]
+        assert 'href="https://zalo.me/2718281828459045235"' in page
+        assert f"Answer on Zalo: UBND Phường Hải An, send the code {code[1]}" in english
+
+    def test_zalo_off_or_unnamed_shows_nothing_of_zalo(
+        self, client: TestClient, settings: Settings, place: Place
+    ) -> None:
+        assert "Zalo" not in client.get(f"/q/{place.token}").text
+        with TestClient(create_app(zalo(settings, name=None))) as unnamed:
+            page = unnamed.get(f"/q/{place.token}").text
+        assert "Zalo" not in page
+        assert not any(words in page for words in UNNAMED)
