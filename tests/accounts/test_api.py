@@ -73,7 +73,33 @@ class TestPagination:
 class TestDescription:
     def test_openapi_describes_the_api_only(self, client: TestClient) -> None:
         schema = client.get("/api/v1/openapi.json").json()
-        assert set(schema["paths"]) == {"/units", "/units/{code}", "/me"}
+        assert set(schema["paths"]) == {
+            "/units",
+            "/units/{code}",
+            "/me",
+            "/periods",
+            "/periods/{code}",
+            "/periods/{code}/quotas",
+            "/counters",
+            "/counters/{counter_id}",
+            "/counters/{counter_id}/rotate",
+            "/counters/{counter_id}/revoke",
+            "/progress",
+            "/index",
+            "/responses",
+            "/responses/review",
+            "/responses/{response_id}",
+            "/responses/{response_id}/review",
+            "/downloads/index.csv",
+            "/downloads/index.xlsx",
+            "/downloads/responses.csv",
+            "/downloads/responses.xlsx",
+            "/downloads/report.pdf",
+        }
+        # A file's answer is described as the file it is; its errors stay JSON.
+        download = schema["paths"]["/downloads/responses.csv"]["get"]["responses"]
+        assert set(download["200"]["content"]) == {"text/csv; charset=utf-8"}
+        assert set(download["404"]["content"]) == {"application/json"}
         assert schema["servers"] == [{"url": "/api/v1"}]
         assert "HTTPBearer" in schema["components"]["securitySchemes"]
         # The errors the API answers are described as what it really sends.
