@@ -20,7 +20,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import ClientDisconnect
 
-from hailong.api.errors import error_response
 from hailong.errors import BadInput, HailongError, NotFound
 from hailong.i18n import N_, Catalogs, catalogs_for
 from hailong.web.guessing import MISS_WINDOW_SECONDS, GuessingLimitMiddleware
@@ -98,6 +97,8 @@ def install_error_handlers(app: FastAPI, context: AppContext) -> None:
         if request.url.path.startswith(API_PATHS):
             # An address under the API that its mount does not take (a newline in it, say):
             # a program asked, so it gets the API's JSON, not a page.
+            from hailong.api.errors import error_response  # the API builds on this module
+
             return error_response(context.catalogs, exc.status_code, NotFound.message, {})
         return error_page(renderer, request, exc.status_code, message, {})
 

@@ -6,7 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from hailong.app import create_app
 from hailong.models import Unit
+from hailong.settings import Settings
 from tests.accounts.conftest import credentials_for, sign_in
 from tests.factories import make_unit
 
@@ -144,3 +146,26 @@ class TestHeaders:
     def test_hsts_over_https(self, client: TestClient) -> None:
         with TestClient(client.app, base_url="https://khaosat.example.vn") as secure:
             assert "max-age" in secure.get("/office/login").headers["strict-transport-security"]
+
+
+class TestTroubleIsPolite:
+    def test_a_database_out_of_reach_answers_503_with_retry_after(
+        self, app_settings: Settings
+    ) -> None:
+        # Nothing listens on port 9: every query fails to connect.
+        down = app_settings.model_copy(
+            update={"database_url": "postgresql://hailong@127.0.0.1:9/none"}
+        )
+        with TestClient(create_app(down), raise_server_exceptions=False) as client:
+            answer = client.get("/api/v1/me", headers={"authorization": "Bearer hl_x"})
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["retry-after"].isdigit()
+        assert answer.json()["error"]["code"] == "unavailable"
+
+    def test_a_value_the_database_refuses_is_bad_input(
+        self, client: TestClient, official: dict[str, str]
+    ) -> None:
+        # PostgreSQL stores no NUL character; SQLite simply finds no such unit.
+        answer = client.get("/api/v1/units/a%00b", headers=official)
+        assert answer.status_code in (404, 422)
+        assert set(answer.json()) == {"error"}
