@@ -118,7 +118,7 @@ def counters_router(deps: Deps) -> APIRouter:
         session: Session = Depends(deps.database),
     ) -> CounterOut:
         """Out of service for good: its QR code and short code stop working, old posters
-        say so. Revoking it again changes nothing."""
+        say so. A counter revoked already: 410, nothing changes."""
         view = scoped.revoke_counter(
             session,
             actor,

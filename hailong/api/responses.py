@@ -25,6 +25,8 @@ from hailong.api.schemas import (
 from hailong.models import Response, ReviewState
 from hailong.responses import scoped
 
+# Days a filter may name: the time zones' arithmetic breaks at the calendar's very ends.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9000, 12, 31)
 ResponseId = Annotated[str, Path(min_length=1, max_length=64, description="its public id")]
 CounterIds = Annotated[list[Annotated[int, Query(ge=1, le=2_147_483_647)]], Query()]
 
@@ -47,9 +49,18 @@ class ResponseFilters:
         list[Annotated[str, Query(max_length=64)]], Query(description="procedure codes")
     ] = ()  # type: ignore[assignment]
     from_: Annotated[
-        date | None, Query(alias="from", description="submitted on or after this day (Vietnam)")
+        date | None,
+        Query(
+            alias="from",
+            ge=FIRST_DAY,
+            le=LAST_DAY,
+            description="submitted on or after this day (Vietnam)",
+        ),
     ] = None
-    to: Annotated[date | None, Query(description="submitted on or before this day")] = None
+    to: Annotated[
+        date | None,
+        Query(ge=FIRST_DAY, le=LAST_DAY, description="submitted on or before this day"),
+    ] = None
 
     def query(self) -> scoped.ResponseQuery:
         return scoped.ResponseQuery(

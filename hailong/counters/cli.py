@@ -13,7 +13,7 @@ from hailong.audit.service import Who
 from hailong.cli_output import FORMAT_OPTION, OutputFormat, print_json, print_rows, progress_bar
 from hailong.cli_support import cli_context, fail
 from hailong.counters import bulk
-from hailong.counters.scoped import create_counter, revoke_counter, rotate_counter
+from hailong.counters.scoped import add_planned, create_counter, revoke_counter, rotate_counter
 from hailong.counters.service import counter_rows
 from hailong.i18n import N_, Catalogs, domain_of
 from hailong.units.cli import rejected
@@ -155,7 +155,7 @@ def import_command(
 def _carry_out(session: Session, plan: bulk.CounterPlan, catalogs: Catalogs) -> None:
     total = len(plan.planned)
     with progress_bar(catalogs.both(ADDING), total, lines_when_piped=True) as advance:
-        bulk.add_counters(session, plan.planned, progress=advance)
+        add_planned(session, console_actor(), plan, by=Who.console(), progress=advance)
 
 
 def _print_summary(

@@ -175,16 +175,30 @@ def create_counters_per_unit(
     per_unit: int,
     subtree: bool,
     by: Who,
+    progress: bulk.Progress = bulk.no_progress,
 ) -> bulk.CounterPlan:
     """Counters "Quầy số 1"… until each unit has `per_unit` in service: the unit, and with
-    `subtree` every unit below it that the actor reaches. One audit line per unit."""
+    `subtree` every unit below it that the actor reaches."""
     unit = unit_in_scope(session, actor, unit_code, Action.manage_counters)
     plan = bulk.plan_units(session, unit_code=unit.code, per_unit=per_unit, subtree=subtree)
+    return add_planned(session, actor, plan, by=by, progress=progress)
+
+
+def add_planned(
+    session: Session,
+    actor: Actor,
+    plan: bulk.CounterPlan,
+    *,
+    by: Who,
+    progress: bulk.Progress = bulk.no_progress,
+) -> bulk.CounterPlan:
+    """Add the counters a bulk plan (per unit, or a list) holds at units the actor reaches,
+    with one audit line per unit naming them. Returns the plan as carried out."""
     reached = set(
         session.scalars(select(Unit.id).where(in_scope(actor, Unit.id, Action.manage_counters)))
     )
     plan.planned = [p for p in plan.planned if p.unit_id in reached]
-    bulk.add_counters(session, plan.planned)
+    bulk.add_counters(session, plan.planned, progress=progress)
     for unit_id in sorted({p.unit_id for p in plan.planned}):
         names = [p.name for p in plan.planned if p.unit_id == unit_id]
         record(
@@ -282,18 +296,19 @@ def revoke_counter(
     base_url: str,
 ) -> CounterView:
     """Out of service for good: its QR code and short code stop working (old posters say
-    "no longer in use"). Revoking a revoked counter changes nothing."""
+    "no longer in use"). A counter revoked already is refused (410), changing nothing."""
     counter, unit = _managed(session, actor, counter_id)
-    if not _revoked(session, counter):
-        retire_tokens(session, counter, TokenState.revoked)
-        counter.active = False
-        session.flush()
-        record(
-            session,
-            by=by,
-            action=AuditAction.counter_revoke,
-            unit_id=unit.id,
-            target=str(counter.id),
-            comment=comment,
-        )
+    if _revoked(session, counter):
+        raise CounterRevoked(counter_id=counter_id)
+    retire_tokens(session, counter, TokenState.revoked)
+    counter.active = False
+    session.flush()
+    record(
+        session,
+        by=by,
+        action=AuditAction.counter_revoke,
+        unit_id=unit.id,
+        target=str(counter.id),
+        comment=comment,
+    )
     return get_counter(session, actor, counter.id, base_url=base_url)

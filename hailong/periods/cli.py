@@ -52,10 +52,14 @@ def add_command(
     official: str = typer.Option(
         ",".join(CHANNEL_CODES), "--official", help="Channels whose responses are official."
     ),
+    unit: str | None = typer.Option(
+        None, "--unit", help="The unit whose officials run it (default: administrators)."
+    ),
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Open a survey period (run by administrators, for every unit)."""
+    """Open a survey period."""
     new = NewPeriod(
+        unit_code=unit,
         code=code,
         start=parse_day(start),
         end=parse_day(end),

@@ -92,9 +92,11 @@ class ResponseFilter:
 
     def _dates(self) -> list[ColumnElement[bool]]:
         dates: list[ColumnElement[bool]] = []
-        if self.submitted_from is not None:
+        # The calendar's first and last days bound nothing (and Vietnam's midnight of the
+        # first would fall before year 1 in UTC).
+        if self.submitted_from is not None and self.submitted_from > date.min:
             dates.append(Response.submitted_at >= start_of_day(self.submitted_from))
-        if self.submitted_to is not None:
+        if self.submitted_to is not None and self.submitted_to < date.max:
             next_day = self.submitted_to + timedelta(days=1)
             dates.append(Response.submitted_at < start_of_day(next_day))
         return dates

@@ -179,6 +179,17 @@ class TestPeriods:
         assert hailong("periods", "close", "--code", "p").exit_code == 1
         assert [line.comment for line in audit_lines(sessions, "period.close")] == ["xong"]
 
+    def test_a_period_the_command_gives_to_a_province_is_its_officials_to_close(
+        self, hailong: Hailong, client: TestClient, official: dict[str, str]
+    ) -> None:
+        add = ("periods", "add", "--code", "hp", "--start", "2026-01-01", "--end", "2026-12-31")
+        assert hailong(*add, "--unit", "31").exit_code == 0
+        assert hailong(*add[:3], "hn", *add[4:], "--unit", "01").exit_code == 0
+        assert client.get("/api/v1/periods/hp", headers=official).json()["unit_code"] == "31"
+        closing = {"closed": True}
+        assert client.patch("/api/v1/periods/hn", json=closing, headers=official).status_code == 404
+        assert client.patch("/api/v1/periods/hp", json=closing, headers=official).status_code == 200
+
 
 class TestCounters:
     def test_ward_staff_manage_their_own_counters_only(
@@ -234,7 +245,7 @@ class TestCounters:
         assert client.get(old_page).status_code == 410  # "replaced"
         revoked = client.post(f"{url}/revoke", headers=ward).json()
         assert revoked["revoked"] is True and revoked["survey_url"] is None
-        assert client.post(f"{url}/revoke", headers=ward).status_code == 200  # no change
+        assert client.post(f"{url}/revoke", headers=ward).status_code == 410  # no change
         assert client.patch(url, json={"active": True}, headers=ward).status_code == 410
         actions = [
             line.action
@@ -360,6 +371,18 @@ class TestResponses:
             ).status_code
             == 404
         )
+
+    def test_days_are_checked(
+        self, client: TestClient, official: dict[str, str], survey: Survey
+    ) -> None:
+        url = f"/api/v1/responses?period={PERIOD}"
+        assert client.get(f"{url}&from=0001-01-01", headers=official).status_code == 422
+        assert client.get(f"{url}&to=9999-12-31", headers=official).status_code == 422
+        reversed_days = client.get(f"{url}&from=2026-02-01&to=2026-01-01", headers=official)
+        assert reversed_days.status_code == 422
+        this_year = today_in_vietnam().year
+        days = f"&from={this_year}-01-01&to={this_year}-12-31"
+        assert len(client.get(url + days, headers=official).json()["items"]) == 6
 
     def test_one_response_shows_its_answers_and_nothing_personal(
         self, client: TestClient, official: dict[str, str], survey: Survey
