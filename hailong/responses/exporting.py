@@ -67,6 +67,8 @@ class ResponseFilter:
     # Submitted on these Vietnam calendar days, both included.
     submitted_from: date | None = None
     submitted_to: date | None = None
+    # Only these units of the subtree (a caller who does not reach them all); None: every one.
+    shown_units: frozenset[int] | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = [
@@ -76,6 +78,8 @@ class ResponseFilter:
         if self.unit is not None:
             subtree = select(Unit.id).where(Unit.path.startswith(self.unit.path))
             conditions.append(Response.unit_id.in_(subtree))
+        if self.shown_units is not None:
+            conditions.append(Response.unit_id.in_(sorted(self.shown_units)))
         if self.channels:
             conditions.append(Response.channel.in_(self.channels))
         if self.review_states:
@@ -88,9 +92,11 @@ class ResponseFilter:
 
     def _dates(self) -> list[ColumnElement[bool]]:
         dates: list[ColumnElement[bool]] = []
-        if self.submitted_from is not None:
+        # The calendar's first and last days bound nothing (and Vietnam's midnight of the
+        # first would fall before year 1 in UTC).
+        if self.submitted_from is not None and self.submitted_from > date.min:
             dates.append(Response.submitted_at >= start_of_day(self.submitted_from))
-        if self.submitted_to is not None:
+        if self.submitted_to is not None and self.submitted_to < date.max:
             next_day = self.submitted_to + timedelta(days=1)
             dates.append(Response.submitted_at < start_of_day(next_day))
         return dates
