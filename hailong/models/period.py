@@ -27,7 +27,9 @@ class Period(Base):
     counted_review_states: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The unit whose officials run the period (its subtree's); NULL: run by administrators.
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    # No foreign key: SQLite could add one only by copying the table, which the responses'
+    # keys on it forbid; units are never deleted (old ones stay for history).
+    unit_id: Mapped[int | None] = mapped_column(index=True)
     # Set when an official closes the period early: no survey starts or goes on after it.
     closed_at: Mapped[datetime | None]
 

@@ -52,13 +52,11 @@ def _counted_states(change: dict[str, list[str]]) -> None:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("period", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("unit_id", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.create_index(batch_op.f("ix_period_unit_id"), ["unit_id"], unique=False)
-        batch_op.create_foreign_key(
-            batch_op.f("fk_period_unit_id_unit"), "unit", ["unit_id"], ["id"]
-        )
+    # Plain ALTER TABLE ADD COLUMN on both databases: a batch copy of the table on SQLite
+    # would drop a table the responses refer to.
+    op.add_column("period", sa.Column("unit_id", sa.Integer(), nullable=True))
+    op.add_column("period", sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_index(op.f("ix_period_unit_id"), "period", ["unit_id"], unique=False)
     _rename_state("pending", "received")
     # A period that counted responses nobody had decided on counts those with issues too.
     _counted_states({"pending": ["received", "has_issues"]})
@@ -77,8 +75,6 @@ def downgrade() -> None:
         )
     _rename_state("received", "pending")
     _counted_states({"received": ["pending"], "has_issues": ["pending"]})
-    with op.batch_alter_table("period", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_period_unit_id_unit"), type_="foreignkey")
-        batch_op.drop_index(batch_op.f("ix_period_unit_id"))
-        batch_op.drop_column("closed_at")
-        batch_op.drop_column("unit_id")
+    op.drop_index(op.f("ix_period_unit_id"), table_name="period")
+    op.drop_column("period", "closed_at")
+    op.drop_column("period", "unit_id")

@@ -6,6 +6,7 @@ Revisions are read from migrations/versions, so a new one is tested the moment i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -170,3 +171,41 @@ class TestUnratedForms:
 def statuses(engine: Engine) -> list[str]:
     with engine.connect() as connection:
         return list(connection.scalars(text("SELECT status FROM response ORDER BY id")))
+
+
+class TestReviewStates:
+    """0009 names review states as ODK Central does: pending becomes received, and a period
+    that counted undecided responses counts has_issues too; the index does not move."""
+
+    def test_pending_becomes_received_and_the_counts_stay(
+        self, empty_database_url: str, engine_for: Engine
+    ) -> None:
+        migrate.upgrade(empty_database_url)
+        forms = [{"A1": "5", "B1": "4"}, {"A1": "2", "B1": "3"}]
+        with Session(engine_for, expire_on_commit=False) as session, session.begin():
+            period = small_period(session, "before-0009", {"A": ("A1",), "B": ("B1",)})
+            unit = make_unit(session, code="X")
+            answer_all(session, period, unit, forms)
+        with Session(engine_for) as session:
+            before = index_of(session, period, unit)
+        migrate.downgrade(empty_database_url, "0007")
+        with engine_for.connect() as connection:
+            states = connection.scalars(text("SELECT DISTINCT review_state FROM unit_tally"))
+            assert list(states) == ["pending"]
+        assert review_states(engine_for) == ["pending", "pending"]
+
+        migrate.upgrade(empty_database_url)
+
+        assert review_states(engine_for) == ["received", "received"]
+        with engine_for.connect() as connection:
+            counted = connection.scalar(text("SELECT counted_review_states FROM period"))
+        listed = counted if isinstance(counted, list) else json.loads(counted)
+        assert sorted(listed) == ["approved", "has_issues", "received"]
+        with Session(engine_for) as session:
+            assert verify.check(session, period) == []
+            assert index_of(session, period, unit) == before
+
+
+def review_states(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return list(connection.scalars(text("SELECT review_state FROM response ORDER BY id")))
