@@ -102,6 +102,15 @@ def _web_router(context: AppContext) -> APIRouter:
     return citizen_router(context)
 
 
+# --- e-mail invitations and enumerators' interviews ------------------------------------------
+
+
+def _invited_router(context: AppContext) -> APIRouter:
+    from hailong.web.citizen.invited import invited_router
+
+    return invited_router(context)
+
+
 # --- Telegram -------------------------------------------------------------------------------
 
 ANSWER_ON_TELEGRAM = N_("Answer on Telegram: @{account}")
@@ -165,6 +174,9 @@ CHANNEL_TYPES: tuple[ChannelType, ...] = (
         # The lead wires the outbox's Telegram sender here.
         sender=None,
     ),
+    # E-mail invitations (`hailong invitations send`, POST /api/v1/invitations): the link's
+    # pages always answer; the e-mails leave once HAILONG_SMTP_URL names a server.
+    ChannelType(code=Channel.email.value, enabled=_always, router=_invited_router),
     # Keyed-in paper forms come in by `hailong import responses`: always possible.
     ChannelType(code=Channel.paper.value, enabled=_always),
 )

@@ -15,6 +15,7 @@ from fastapi.security import HTTPBearer
 from sqlalchemy.orm import Session
 
 from hailong.api.errors import ERROR_RESPONSES, install_api_errors
+from hailong.api.invitations import invitations_router
 from hailong.api.units import units_router
 from hailong.db import unit_of_work
 from hailong.web.callers import Callers
@@ -57,6 +58,7 @@ def create_api(context: AppContext, callers: Callers) -> FastAPI:
             yield session
 
     api.include_router(units_router(database, callers.required))
+    api.include_router(invitations_router(context.sessions, context.settings, callers.required))
     _add_docs_page(api, context, callers)
     return api
 

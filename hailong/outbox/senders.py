@@ -8,6 +8,7 @@ is here. A channel without a sender is simply not claimed: its messages wait, co
 
 from __future__ import annotations
 
+from hailong.models import Channel
 from hailong.outbox.http import RELAY_CHANNEL, RelaySender
 from hailong.outbox.sending import Sender
 from hailong.settings import Settings
@@ -22,4 +23,10 @@ def build_senders(settings: Settings, *, concurrency: int = 4) -> dict[str, Send
             timeout=settings.outbox_send_timeout_seconds,
             connections=max(concurrency, 1),
         )
+    if settings.smtp_url is not None:
+        # E-mail invitations (hailong/invitations/); imported here so the worker without
+        # SMTP loads no mail code.
+        from hailong.invitations.smtp import SmtpSender
+
+        senders[Channel.email.value] = SmtpSender(settings)
     return senders
