@@ -22,9 +22,13 @@ from starlette.routing import Mount, Route
 from hailong.accounts import service, tokens
 from hailong.app import create_app
 from hailong.audit.service import Who
-from hailong.models import Role, Unit
+from hailong.invitations import service as invitations
+from hailong.invitations.service import Request
+from hailong.models import OutboxMessage, Role, Unit
 from hailong.settings import Settings
+from hailong.survey.invitations import link_token
 from tests.accounts.conftest import UNITS, Credentials, credentials_for, make_account
+from tests.conftest import TEST_SECRET
 from tests.factories import make_counter, make_period, make_procedure
 
 # Who each account is, and which unit is its own, below it, and foreign to it.
@@ -85,6 +89,7 @@ CALLERS = [
 class Place:
     token: str
     short_code: str
+    invitation: str  # an e-mail invitation's link token
 
 
 @dataclass
@@ -182,6 +187,12 @@ def without_csrf(call: Call, answer: Answer) -> None:
     assert answer.status == 403
 
 
+def invitation_without_body(call: Call, answer: Answer) -> None:
+    # Who may invite is tested with a body in tests/invitations/test_api.py; here only that
+    # nobody gets past the sign-in and a signed-in caller is asked for the invitation.
+    assert answer.status == (422 if call.caller.valid else 401), answer.text[:300]
+
+
 MATRIX: dict[tuple[str, str], Rule] = {
     # The citizen's side: public, with its own one-time ids and tokens.
     ("GET", "/static/site.css"): public(lambda c: "/static/site.css"),
@@ -195,6 +206,12 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/q/{token}/p/{section_key}"): public(lambda c: f"/q/{c.place.token}/p/A"),
     ("POST", "/q/{token}/p/{section_key}"): public(lambda c: f"/q/{c.place.token}/p/A"),
     ("GET", "/q/{token}/done"): public(lambda c: f"/q/{c.place.token}/done"),
+    # An e-mail invitation's link: its token is its own key.
+    ("GET", "/i/{token}"): public(lambda c: f"/i/{c.place.invitation}"),
+    ("POST", "/i/{token}/start"): public(lambda c: f"/i/{c.place.invitation}/start"),
+    ("GET", "/i/{token}/p/{section_key}"): public(lambda c: f"/i/{c.place.invitation}/p/A"),
+    ("POST", "/i/{token}/p/{section_key}"): public(lambda c: f"/i/{c.place.invitation}/p/A"),
+    ("GET", "/i/{token}/done"): public(lambda c: f"/i/{c.place.invitation}/done"),
     # Telegram authenticates its deliveries with its own secret header.
     ("POST", "/webhook/telegram"): public(lambda c: "/webhook/telegram"),
     # The office.
@@ -207,6 +224,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/docs"): Rule(lambda c: "/api/v1/docs", docs_page),
     ("GET", "/api/v1/me"): Rule(lambda c: "/api/v1/me", signed_in_api),
     ("GET", "/api/v1/units"): Rule(lambda c: "/api/v1/units", units_of_scope),
+    ("POST", "/api/v1/invitations"): Rule(lambda c: "/api/v1/invitations", invitation_without_body),
     ("GET", "/api/v1/units/{code}"): Rule(
         lambda c: f"/api/v1/units/{c.caller.target}", unit_of_scope
     ),
@@ -256,9 +274,21 @@ def place(sessions: sessionmaker[Session], country: dict[str, int]) -> Place:
         ward = session.get_one(Unit, country["11413"])
         _counter, token = make_counter(session, ward)
         make_period(session)
-        make_procedure(session)
+        procedure = make_procedure(session)
         make_account(session, "sonoivu2", Role.official, "31")
-        return Place(token=token.token, short_code=token.short_code)
+        invited = invitations.invite(
+            session,
+            ward,
+            Request("H37-0001", procedure.code, "an@example.vn"),
+            secret=TEST_SECRET,
+            valid_days=30,
+        )
+        nonce = session.get_one(OutboxMessage, invited.invitation.message_id).payload["nonce"]
+        return Place(
+            token=token.token,
+            short_code=token.short_code,
+            invitation=link_token(TEST_SECRET, nonce),
+        )
 
 
 @pytest.fixture
