@@ -21,6 +21,7 @@ def build_cli() -> typer.Typer:
     from hailong.accounts import cli as users_cli
     from hailong.audit import cli as audit_cli
     from hailong.counters import cli as counters_cli
+    from hailong.enumerators import cli as enumerators_cli
     from hailong.index import cli as index_cli
     from hailong.invitations import cli as invitations_cli
     from hailong.outbox import cli as outbox_cli
@@ -57,6 +58,7 @@ def build_cli() -> typer.Typer:
     audit_cli.register(app)
     outbox_cli.register(app)
     invitations_cli.register(app)
+    enumerators_cli.register(app)
     return app
 
 
