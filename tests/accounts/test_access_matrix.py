@@ -187,6 +187,27 @@ def without_csrf(call: Call, answer: Answer) -> None:
     assert answer.status == 403
 
 
+def interviewer(caller: Caller) -> bool:
+    return caller.signed_in_page and caller.role in ("enumerator", "admin")
+
+
+def interview_page(call: Call, answer: Answer) -> None:
+    if interviewer(call.caller):
+        assert answer.status == 200
+    else:
+        assert answer.status == 303
+        assert (answer.location or "").startswith("/office/login")
+
+
+def interview_json(call: Call, answer: Answer) -> None:
+    assert answer.status == (200 if interviewer(call.caller) else 401), answer.text[:300]
+
+
+def interview_post(call: Call, answer: Answer) -> None:
+    # Without a JSON body: refused (422) for an interviewer, 401 for anyone else.
+    assert answer.status == (422 if interviewer(call.caller) else 401), answer.text[:300]
+
+
 def invitation_without_body(call: Call, answer: Answer) -> None:
     # Who may invite is tested with a body in tests/invitations/test_api.py; here only that
     # nobody gets past the sign-in and a signed-in caller is asked for the invitation.
@@ -219,6 +240,12 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/office/login"): Rule(lambda c: "/office/login", without_csrf),
     ("POST", "/office/logout"): Rule(lambda c: "/office/logout", without_csrf),
     ("GET", "/office/"): Rule(lambda c: "/office/", page_or_login),
+    # The enumerator's interview pages: signed-in enumerators (and admins) only.
+    ("GET", "/interview/"): Rule(lambda c: "/interview/", interview_page),
+    ("GET", "/interview/setup.json"): Rule(lambda c: "/interview/setup.json", interview_json),
+    ("POST", "/interview/responses"): Rule(lambda c: "/interview/responses", interview_post),
+    ("GET", "/interview/app.js"): public(lambda c: "/interview/app.js"),
+    ("GET", "/interview/sw.js"): public(lambda c: "/interview/sw.js"),
     # The API.
     ("GET", "/api/v1/openapi.json"): public(lambda c: "/api/v1/openapi.json"),
     ("GET", "/api/v1/docs"): Rule(lambda c: "/api/v1/docs", docs_page),

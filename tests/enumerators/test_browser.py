@@ -141,3 +141,54 @@ def test_three_interviews_offline_arrive_once(
     assert {r.enumerator_id for r in stored} == {field.enumerator_id}
     assert {r.status for r in stored} == {ResponseStatus.completed}
     assert {r.unit_id for r in stored} == {field.assigned_unit}
+
+
+def sign_in(page: Page, base: str) -> None:
+    page.goto(f"{base}/interview/")
+    page.fill("#username", "dieutra")
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(f"{base}/interview/")
+
+
+def test_without_storage_the_page_says_so_and_works_online(
+    browser: Browser,  # noqa: F811
+    served: tuple[str, Field],
+) -> None:
+    url, _field = served
+    env = {"HAILONG_DATABASE_URL": url, "HAILONG_SECRET_KEY": TEST_SECRET}
+    with run_server(env, free_port()) as server:
+        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+        # What a private window may do: IndexedDB refuses to open.
+        context.add_init_script(
+            "IDBFactory.prototype.open = function () { throw new DOMException('no', 'x'); };"
+        )
+        try:
+            page = context.new_page()
+            sign_in(page, server.url)
+            page.wait_for_selector("#setup:not([hidden])")
+            assert "không cho lưu trữ" in page.inner_text("#storage")
+            interview(page)
+            page.wait_for_selector("#queue li[data-state=sent]")
+        finally:
+            context.close()
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session:
+        assert len(session.scalars(select(Response)).all()) == 1
+    engine.dispose()
+
+
+def test_with_javascript_off_the_page_says_it_needs_it(
+    browser: Browser,  # noqa: F811
+    served: tuple[str, Field],
+) -> None:
+    url, _field = served
+    env = {"HAILONG_DATABASE_URL": url, "HAILONG_SECRET_KEY": TEST_SECRET}
+    with run_server(env, free_port()) as server:
+        context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+        try:
+            page = context.new_page()
+            sign_in(page, server.url)
+            assert "cần JavaScript" in page.inner_text("main")
+        finally:
+            context.close()
