@@ -48,6 +48,7 @@ def _include_routers(app: FastAPI, context: AppContext) -> None:
     from hailong.web.callers import Callers
     from hailong.web.errors import install_error_handlers
     from hailong.web.interview.routes import interview_router
+    from hailong.web.office.enumerators import modes_router
     from hailong.web.office.routes import office_router
     from qr.routes import qr_router
 
@@ -61,4 +62,5 @@ def _include_routers(app: FastAPI, context: AppContext) -> None:
     callers = Callers(context)
     app.include_router(office_router(context, callers))
     app.include_router(interview_router(context, callers))
+    app.include_router(modes_router(context, callers))
     app.mount(PREFIX, create_api(context, callers))

@@ -187,6 +187,14 @@ def without_csrf(call: Call, answer: Answer) -> None:
     assert answer.status == 403
 
 
+def progress_page(call: Call, answer: Answer) -> None:
+    if not call.caller.signed_in_page:
+        assert answer.status == 303
+        assert (answer.location or "").startswith("/office/login")
+    else:
+        assert answer.status == (403 if call.caller.role == "enumerator" else 200)
+
+
 def interviewer(caller: Caller) -> bool:
     return caller.signed_in_page and caller.role in ("enumerator", "admin")
 
@@ -240,6 +248,12 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/office/login"): Rule(lambda c: "/office/login", without_csrf),
     ("POST", "/office/logout"): Rule(lambda c: "/office/logout", without_csrf),
     ("GET", "/office/"): Rule(lambda c: "/office/", page_or_login),
+    # The office's pages of interviews and invitations: not for enumerators.
+    ("GET", "/office/enumerators"): Rule(lambda c: "/office/enumerators", progress_page),
+    ("POST", "/office/enumerators/assign"): Rule(
+        lambda c: "/office/enumerators/assign", without_csrf
+    ),
+    ("GET", "/office/invitations"): Rule(lambda c: "/office/invitations", progress_page),
     # The enumerator's interview pages: signed-in enumerators (and admins) only.
     ("GET", "/interview/"): Rule(lambda c: "/interview/", interview_page),
     ("GET", "/interview/setup.json"): Rule(lambda c: "/interview/setup.json", interview_json),
