@@ -5,7 +5,7 @@ channel this code base runs: whether the settings turn it on; the account citize
 (a chat channel is shown only once its account is known, so no page or poster ever says "send
 this code to our account" without naming it); its line on the counter's landing page and on
 the posters; the router it adds to the app; and the sender the outbox sends its messages with.
-Zalo, e-mail invitations and interviews join here when they exist.
+Zalo joins here when it exists.
 
 This module is where channels are put together, like `hailong.app`: it may name the adapters
 (`bot`, `webhook`), always inside the functions that build them, so importing it loads none.
@@ -177,6 +177,9 @@ CHANNEL_TYPES: tuple[ChannelType, ...] = (
     # E-mail invitations (`hailong invitations send`, POST /api/v1/invitations): the link's
     # pages always answer; the e-mails leave once HAILONG_SMTP_URL names a server.
     ChannelType(code=Channel.email.value, enabled=_always, router=_invited_router),
+    # Enumerators' interviews (/interview/, hailong.web.interview): always possible; their
+    # pages sit beside the office's, which they share the sign-in with.
+    ChannelType(code=Channel.interview.value, enabled=_always),
     # Keyed-in paper forms come in by `hailong import responses`: always possible.
     ChannelType(code=Channel.paper.value, enabled=_always),
 )
