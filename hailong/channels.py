@@ -102,13 +102,13 @@ def _web_router(context: AppContext) -> APIRouter:
     return citizen_router(context)
 
 
-# --- e-mail invitations and enumerators' interviews ------------------------------------------
+# --- e-mail invitations --------------------------------------------------------------------
 
 
-def _invited_router(context: AppContext) -> APIRouter:
-    from hailong.web.citizen.invited import invited_router
-
-    return invited_router(context)
+def _email_on(settings: Settings) -> bool:
+    # Without an SMTP server no invitation leaves, so nobody can answer by e-mail. The link's
+    # pages are served all the same (hailong.app): a link sent earlier keeps working.
+    return settings.smtp_url is not None
 
 
 # --- Telegram -------------------------------------------------------------------------------
@@ -174,9 +174,9 @@ CHANNEL_TYPES: tuple[ChannelType, ...] = (
         # The lead wires the outbox's Telegram sender here.
         sender=None,
     ),
-    # E-mail invitations (`hailong invitations send`, POST /api/v1/invitations): the link's
-    # pages always answer; the e-mails leave once HAILONG_SMTP_URL names a server.
-    ChannelType(code=Channel.email.value, enabled=_always, router=_invited_router),
+    # E-mail invitations (`hailong invitations send`, POST /api/v1/invitations), sent once
+    # HAILONG_SMTP_URL names a server.
+    ChannelType(code=Channel.email.value, enabled=_email_on),
     # Enumerators' interviews (/interview/, hailong.web.interview): always possible; their
     # pages sit beside the office's, which they share the sign-in with.
     ChannelType(code=Channel.interview.value, enabled=_always),

@@ -66,8 +66,9 @@ class TestOfficialGroup:
         assert counted(sessions, ["web"], "official") == 1
         assert counted(sessions, ["web"], "all") == 3
 
-    def test_the_service_runs_both_modes_so_a_period_s_official_list_keeps_them(self) -> None:
-        running = running_channels(Settings(secret_key=TEST_SECRET))
+    def test_with_smtp_the_service_runs_both_modes_and_a_period_s_list_keeps_them(self) -> None:
+        settings = Settings(secret_key=TEST_SECRET, smtp_url="smtp://127.0.0.1:25")
+        running = running_channels(settings)
 
         assert counted_channels(["web", "email", "interview"], running=running) == [
             "web",
