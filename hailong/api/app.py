@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.security import HTTPBearer
 from sqlalchemy.orm import Session
 
+from hailong.api.enumerators import enumerators_router
 from hailong.api.errors import ERROR_RESPONSES, install_api_errors
 from hailong.api.invitations import invitations_router
 from hailong.api.units import units_router
@@ -58,6 +59,7 @@ def create_api(context: AppContext, callers: Callers) -> FastAPI:
             yield session
 
     api.include_router(units_router(database, callers.required))
+    api.include_router(enumerators_router(database, callers.required))
     api.include_router(invitations_router(context.sessions, context.settings, callers.required))
     _add_docs_page(api, context, callers)
     return api

@@ -12,8 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hailong.accounts.scope import Action, Actor, in_scope
+from hailong.errors import HailongError
+from hailong.i18n import N_
 from hailong.models import Account, Channel, Period, Response, ResponseStatus, Unit
-from hailong.periods.service import VIETNAM
+from hailong.periods.service import VIETNAM, period_by_code, today_in_vietnam
+
+
+class NoPeriod(HailongError):
+    status_code = 404
+    message = N_("There is no survey period yet.")
+
 
 FINISHED = (ResponseStatus.completed, ResponseStatus.unrated, ResponseStatus.screened_out)
 
@@ -81,3 +89,17 @@ def interview_stats(session: Session, actor: Actor, period: Period) -> Interview
 def _aware(moment: datetime) -> datetime:
     # SQLite gives naive date-times back; every stored one is UTC.
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def chosen_period(session: Session, code: str | None) -> Period:
+    """The period asked for, else the one open today, else the latest one."""
+    if code:
+        return period_by_code(session, code)
+    today = today_in_vietnam()
+    periods = session.scalars(select(Period).order_by(Period.start_date.desc())).all()
+    for period in periods:
+        if period.start_date <= today <= period.end_date:
+            return period
+    if not periods:
+        raise NoPeriod()
+    return periods[0]

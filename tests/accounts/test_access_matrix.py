@@ -195,6 +195,13 @@ def progress_page(call: Call, answer: Answer) -> None:
         assert answer.status == (403 if call.caller.role == "enumerator" else 200)
 
 
+def progress_api(call: Call, answer: Answer) -> None:
+    if not call.caller.valid:
+        assert answer.status == 401
+    else:
+        assert answer.status == (403 if call.caller.role == "enumerator" else 200), answer.text
+
+
 def interviewer(caller: Caller) -> bool:
     return caller.signed_in_page and caller.role in ("enumerator", "admin")
 
@@ -265,6 +272,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/docs"): Rule(lambda c: "/api/v1/docs", docs_page),
     ("GET", "/api/v1/me"): Rule(lambda c: "/api/v1/me", signed_in_api),
     ("GET", "/api/v1/units"): Rule(lambda c: "/api/v1/units", units_of_scope),
+    ("GET", "/api/v1/enumerators/interviews"): Rule(
+        lambda c: "/api/v1/enumerators/interviews", progress_api
+    ),
     ("POST", "/api/v1/invitations"): Rule(lambda c: "/api/v1/invitations", invitation_without_body),
     ("GET", "/api/v1/units/{code}"): Rule(
         lambda c: f"/api/v1/units/{c.caller.target}", unit_of_scope

@@ -22,7 +22,7 @@ from hailong.survey import service as survey
 from hailong.survey.entries import InvitationLink
 from hailong.survey.invitations import link_token
 from hailong.units.service import unit_by_code
-from tests.accounts.conftest import csrf_token, make_account, sign_in
+from tests.accounts.conftest import credentials_for, csrf_token, make_account, sign_in
 from tests.conftest import TEST_SECRET
 from tests.enumerators.conftest import COPY, Field, interview
 from tests.survey.session import answer_pages, browser
@@ -55,6 +55,23 @@ class TestInterviews:
         assert page.status_code == 200
         assert "<tr><td>dieutra</td><td>3</td><td>11.0</td></tr>" in page.text
         assert "Phường Hải An" in page.text
+
+    def test_the_api_gives_the_same_figures(
+        self, client: TestClient, sessions: sessionmaker[Session], field: Field
+    ) -> None:
+        interviews_taking(sessions, field, 7, 11, 15)
+        token = credentials_for(sessions, "sonoivu").token
+
+        answer = client.get(
+            "/api/v1/enumerators/interviews", headers={"authorization": f"Bearer {token}"}
+        )
+
+        assert answer.status_code == 200
+        body = answer.json()
+        assert body["enumerators"] == [
+            {"username": "dieutra", "interviews": 3, "median_minutes": 11.0}
+        ]
+        assert {d["unit_code"] for d in body["days"]} == {"11413"}
 
     def test_an_official_of_another_province_sees_none_of_them(
         self, client: TestClient, sessions: sessionmaker[Session], field: Field

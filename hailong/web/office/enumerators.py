@@ -17,11 +17,10 @@ from starlette.concurrency import run_in_threadpool
 from hailong.accounts.scope import Action, Actor, NotAllowed, may_do, reaches, unit_in_scope
 from hailong.db import unit_of_work
 from hailong.enumerators import service, stats
+from hailong.enumerators.stats import chosen_period
 from hailong.errors import HailongError
-from hailong.i18n import N_
 from hailong.invitations import stats as invitation_stats
-from hailong.models import Account, EnumeratorTie, Period, Role, Unit
-from hailong.periods.service import period_by_code, today_in_vietnam
+from hailong.models import Account, EnumeratorTie, Role, Unit
 from hailong.web.callers import Callers, client_address
 from hailong.web.office.csrf import CSRF_FIELD, Csrf
 from hailong.web.office.routes import LOGIN_URL, binding_of, posted_fields, redirect
@@ -31,11 +30,6 @@ if TYPE_CHECKING:
     from hailong.context import AppContext
 
 PAGE = "/office/enumerators"
-
-
-class NoPeriod(HailongError):
-    status_code = 404
-    message = N_("There is no survey period yet.")
 
 
 class ModesPages:
@@ -153,20 +147,6 @@ class ModesPages:
             rows = invitation_stats.per_unit(session, actor, period)
         values = {"period": period.code, "rows": rows}
         return self.render(request, actor, "office/invitations.html", values)
-
-
-def chosen_period(session: Session, code: str | None) -> Period:
-    """The period asked for, else the one open today, else the latest one."""
-    if code:
-        return period_by_code(session, code)
-    today = today_in_vietnam()
-    periods = session.scalars(select(Period).order_by(Period.start_date.desc())).all()
-    for period in periods:
-        if period.start_date <= today <= period.end_date:
-            return period
-    if not periods:
-        raise NoPeriod()
-    return periods[0]
 
 
 def modes_router(context: AppContext, callers: Callers) -> APIRouter:
