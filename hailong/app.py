@@ -46,7 +46,10 @@ def _include_routers(app: FastAPI, context: AppContext) -> None:
     from hailong.api.app import PREFIX, create_api
     from hailong.channels import channel_routers
     from hailong.web.callers import Callers
+    from hailong.web.citizen.invited import invited_router
     from hailong.web.errors import install_error_handlers
+    from hailong.web.interview.routes import interview_router
+    from hailong.web.office.enumerators import modes_router
     from hailong.web.office.routes import office_router
     from qr.routes import qr_router
 
@@ -59,4 +62,8 @@ def _include_routers(app: FastAPI, context: AppContext) -> None:
         app.include_router(router)
     callers = Callers(context)
     app.include_router(office_router(context, callers))
+    # The two official modes: an e-mail invitation's link and an enumerator's interviews.
+    app.include_router(invited_router(context))
+    app.include_router(interview_router(context, callers))
+    app.include_router(modes_router(context, callers))
     app.mount(PREFIX, create_api(context, callers))

@@ -6,6 +6,7 @@ channel this code base runs: whether the settings turn it on; the account citize
 this code to our account" without naming it); its line on the counter's landing page and on
 the posters; the router it adds to the app; and the sender the outbox sends its messages with.
 E-mail invitations and interviews join here when they exist.
+Zalo joins here when it exists.
 
 This module is where channels are put together, like `hailong.app`: it may name the adapters
 (`bot`, `webhook`), always inside the functions that build them, so importing it loads none.
@@ -105,6 +106,15 @@ def _web_router(context: AppContext) -> APIRouter:
     return citizen_router(context)
 
 
+# --- e-mail invitations --------------------------------------------------------------------
+
+
+def _email_on(settings: Settings) -> bool:
+    # Without an SMTP server no invitation leaves, so nobody can answer by e-mail. The link's
+    # pages are served all the same (hailong.app): a link sent earlier keeps working.
+    return settings.smtp_url is not None
+
+
 # --- Telegram -------------------------------------------------------------------------------
 
 ANSWER_ON_TELEGRAM = N_("Answer on Telegram: @{account}")
@@ -184,6 +194,13 @@ def _zalo_sender(settings: Settings, sessions: sessionmaker[Session], connection
     return ZaloSender(settings, sessions, connections=connections)
 
 
+def _email_sender(settings: Settings, _sessions: sessionmaker[Session], _connections: int) -> Any:
+    # Imported here so a worker without SMTP loads no mail code.
+    from hailong.invitations.smtp import SmtpSender
+
+    return SmtpSender(settings)
+
+
 # --- the registry ---------------------------------------------------------------------------
 
 
@@ -218,6 +235,12 @@ CHANNEL_TYPES: tuple[ChannelType, ...] = (
         router=_zalo_router,
         sender=_zalo_sender,
     ),
+    # E-mail invitations (`hailong invitations send`, POST /api/v1/invitations), sent once
+    # HAILONG_SMTP_URL names a server.
+    ChannelType(code=Channel.email.value, enabled=_email_on, sender=_email_sender),
+    # Enumerators' interviews (/interview/, hailong.web.interview): always possible; their
+    # pages sit beside the office's, which they share the sign-in with.
+    ChannelType(code=Channel.interview.value, enabled=_always),
     # Keyed-in paper forms come in by `hailong import responses`: always possible.
     ChannelType(code=Channel.paper.value, enabled=_always),
 )

@@ -21,7 +21,9 @@ def build_cli() -> typer.Typer:
     from hailong.accounts import cli as users_cli
     from hailong.audit import cli as audit_cli
     from hailong.counters import cli as counters_cli
+    from hailong.enumerators import cli as enumerators_cli
     from hailong.index import cli as index_cli
+    from hailong.invitations import cli as invitations_cli
     from hailong.outbox import cli as outbox_cli
     from hailong.periods import cli as periods_cli
     from hailong.procedures import cli as procedures_cli
@@ -55,6 +57,8 @@ def build_cli() -> typer.Typer:
     users_cli.register(app)
     audit_cli.register(app)
     outbox_cli.register(app)
+    invitations_cli.register(app)
+    enumerators_cli.register(app)
     return app
 
 

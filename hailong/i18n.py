@@ -45,6 +45,9 @@ DOMAIN_SOURCES: dict[str, tuple[str, ...]] = {
         "hailong/audit/**.py",
         "hailong/api/**.py",
         "hailong/survey/**.py",
+        # E-mail invitations and enumerators: their pages, e-mails and commands.
+        "hailong/invitations/**.py",
+        "hailong/enumerators/**.py",
     ),
     # Operators' commands: units, procedures, the command line itself, the demo.
     "admin": (

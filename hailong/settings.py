@@ -138,6 +138,15 @@ class Settings(BaseSettings):
     # A generic sender: the `relay` channel POSTs each message as JSON to this address.
     outbox_relay_url: str | None = None
 
+    # E-mail invitations (hailong/invitations/): the SMTP server the worker sends through,
+    # smtp://host:port (STARTTLS when the server offers it), smtp+starttls:// (STARTTLS
+    # required) or smtps:// (TLS from the first byte); user:password@ in the URL if it asks.
+    smtp_url: SecretStr | None = None
+    # The sender of the invitations, and the address their List-Unsubscribe header names.
+    smtp_from: str = "khaosat@localhost"
+    # How long an invitation's link opens the survey.
+    invitation_valid_days: int = Field(default=30, ge=1)
+
     @field_validator("log_client_addresses_until")
     @classmethod
     def _vietnam_time_unless_told(cls, value: datetime | None) -> datetime | None:

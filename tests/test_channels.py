@@ -29,10 +29,12 @@ def webhook_status(app_settings: Settings) -> int:
 
 
 class TestWhatRuns:
-    def test_web_and_paper_always_telegram_with_its_token(self) -> None:
-        assert running_channels(settings()) == ("web", "paper")
-        on = settings(telegram_token=SecretStr("1:fake"))
-        assert running_channels(on) == ("web", "telegram", "paper")
+    def test_web_interview_and_paper_always_telegram_and_email_with_their_settings(
+        self,
+    ) -> None:
+        assert running_channels(settings()) == ("web", "interview", "paper")
+        on = settings(telegram_token=SecretStr("1:fake"), smtp_url=SecretStr("smtp://mail"))
+        assert running_channels(on) == ("web", "telegram", "email", "interview", "paper")
 
     def test_the_app_takes_each_running_channels_routes(self) -> None:
         assert webhook_status(settings()) == 404

@@ -39,6 +39,9 @@ class Action(StrEnum):
     manage_users = "manage_users"
     view_audit = "view_audit"
     run_interviews = "run_interviews"
+    # E-mail invitations (the one-stop software's token) and enumerators' assignments.
+    send_invitations = "send_invitations"
+    manage_enumerators = "manage_enumerators"
 
 
 # Ward staff run their one-stop office: progress, counters, posters, downloads; they do not

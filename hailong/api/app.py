@@ -15,7 +15,9 @@ from fastapi.security import HTTPBearer
 from hailong.api.counters import counters_router
 from hailong.api.deps import make_deps
 from hailong.api.downloads import downloads_router
+from hailong.api.enumerators import enumerators_router
 from hailong.api.errors import ERROR_RESPONSES, install_api_errors
+from hailong.api.invitations import invitations_router
 from hailong.api.periods import periods_router
 from hailong.api.progress import progress_router
 from hailong.api.responses import responses_router
@@ -66,6 +68,8 @@ def create_api(context: AppContext, callers: Callers) -> FastAPI:
     api.include_router(progress_router(deps))
     api.include_router(responses_router(deps))
     api.include_router(downloads_router(deps))
+    api.include_router(enumerators_router(deps.database, callers.required))
+    api.include_router(invitations_router(context.sessions, context.settings, callers.required))
     _add_docs_page(api, context, callers)
     return api
 

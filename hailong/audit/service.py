@@ -50,6 +50,9 @@ class AuditAction(StrEnum):
     counter_deactivate = "counter.deactivate"
     response_review = "response.review"
     download = "download"
+    enumerator_assign = "enumerator.assign"
+    enumerator_unassign = "enumerator.unassign"
+    enumerator_own = "enumerator.own"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from hailong.models.base import Base
 from hailong.models.channel_credential import ChannelCredential
 from hailong.models.chat import ChatLanguage
 from hailong.models.counter import Counter, CounterToken
+from hailong.models.enumerator import EnumeratorTie, EnumeratorUnit
 from hailong.models.enums import Channel, ResponseStatus, ReviewState, TokenState, UnitLevel
 from hailong.models.invitation import Invitation
 from hailong.models.login_session import LoginSession
@@ -29,6 +30,8 @@ __all__ = [
     "ChatLanguage",
     "Counter",
     "CounterToken",
+    "EnumeratorTie",
+    "EnumeratorUnit",
     "InboundEvent",
     "Invitation",
     "LoginSession",

@@ -30,4 +30,6 @@ class Invitation(Base):
     response_id: Mapped[int | None] = mapped_column(
         ForeignKey("response.id", ondelete="SET NULL"), unique=True
     )
+    # The e-mail in the outbox (its state says sent or failed); its address is erased there.
+    message_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,12 +1,15 @@
 """E-mail invitations: a one-time link per dossier, bound to its unit, procedure and period.
 
-The link carries a random token; the database keeps only a keyed hash of it (HMAC with the
-server secret), so neither the table nor a backup of it opens a survey. Sending the e-mail is
-another piece's work (the outbox); this module makes the link and finds it again.
+The link carries a token made from a random nonce and the server secret; the database keeps
+only a keyed hash of the token, and the outbox only the nonce (the sender makes the link
+again when it writes the e-mail), so neither the tables nor a backup of them opens a survey.
+Sending the e-mail is another piece's work (hailong.invitations); this module makes the link
+and finds it again.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -22,7 +25,8 @@ from hailong.i18n import N_
 from hailong.models import Invitation, Period, Unit
 from hailong.models.base import utcnow
 
-TOKEN_BYTES = 24  # 192 bits: 32 characters of base64url
+NONCE_BYTES = 18
+TOKEN_LENGTH = 32  # 192 bits of an HMAC-SHA256, in base64url
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 DEFAULT_VALIDITY = timedelta(days=30)
 
@@ -47,6 +51,14 @@ class DossierInvited(HailongError):
 class NewInvitation:
     invitation: Invitation
     token: str  # for the link only: it is never stored
+    # What the e-mail keeps instead: the token again, but only with the server secret.
+    nonce: str
+
+
+def link_token(secret: str, nonce: str) -> str:
+    """The link's token: an HMAC of the nonce, so only the server can make it."""
+    digest = hmac.new(secret.encode(), f"invitation-link:{nonce}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).decode()[:TOKEN_LENGTH]
 
 
 def token_hash(secret: str, token: str) -> str:
@@ -74,7 +86,8 @@ def invite(
     )
     if taken is not None:
         raise DossierInvited(dossier_id=dossier_id)
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    nonce = secrets.token_urlsafe(NONCE_BYTES)
+    token = link_token(secret, nonce)
     invitation = Invitation(
         token_hash=token_hash(secret, token),
         dossier_id=dossier_id,
@@ -85,7 +98,7 @@ def invite(
     )
     session.add(invitation)
     session.flush()
-    return NewInvitation(invitation=invitation, token=token)
+    return NewInvitation(invitation=invitation, token=token, nonce=nonce)
 
 
 def find(session: Session, *, secret: str, token: str) -> Invitation:

@@ -23,9 +23,13 @@ from starlette.routing import Mount, Route
 from hailong.accounts import service, tokens
 from hailong.app import create_app
 from hailong.audit.service import Who
-from hailong.models import Role, Unit
+from hailong.invitations import service as invitations
+from hailong.invitations.service import Request
+from hailong.models import OutboxMessage, Role, Unit
 from hailong.settings import Settings
+from hailong.survey.invitations import link_token
 from tests.accounts.conftest import UNITS, Credentials, credentials_for, make_account
+from tests.conftest import TEST_SECRET
 from tests.factories import make_counter, make_period, make_procedure
 from tests.index.survey import answer, sipas_form
 
@@ -118,6 +122,7 @@ class Place:
     counters: dict[str, int]  # unit code -> a counter's id
     spare_counters: dict[str, int]  # unit code -> a counter the matrix revokes
     responses: dict[str, str]  # unit code -> a response's public id
+    invitation: str  # an e-mail invitation's link token
 
 
 @dataclass
@@ -279,6 +284,48 @@ def without_csrf(call: Call, answer: Answer) -> None:
     assert answer.status == 403
 
 
+def progress_page(call: Call, answer: Answer) -> None:
+    if not call.caller.signed_in_page:
+        assert answer.status == 303
+        assert (answer.location or "").startswith("/office/login")
+    else:
+        assert answer.status == (403 if call.caller.role == "enumerator" else 200)
+
+
+def progress_api(call: Call, answer: Answer) -> None:
+    if not call.caller.valid:
+        assert answer.status == 401
+    else:
+        assert answer.status == (403 if call.caller.role == "enumerator" else 200), answer.text
+
+
+def interviewer(caller: Caller) -> bool:
+    return caller.signed_in_page and caller.role in ("enumerator", "admin")
+
+
+def interview_page(call: Call, answer: Answer) -> None:
+    if interviewer(call.caller):
+        assert answer.status == 200
+    else:
+        assert answer.status == 303
+        assert (answer.location or "").startswith("/office/login")
+
+
+def interview_json(call: Call, answer: Answer) -> None:
+    assert answer.status == (200 if interviewer(call.caller) else 401), answer.text[:300]
+
+
+def interview_post(call: Call, answer: Answer) -> None:
+    # Without a JSON body: refused (422) for an interviewer, 401 for anyone else.
+    assert answer.status == (422 if interviewer(call.caller) else 401), answer.text[:300]
+
+
+def invitation_without_body(call: Call, answer: Answer) -> None:
+    # Who may invite is tested with a body in tests/invitations/test_api.py; here only that
+    # nobody gets past the sign-in and a signed-in caller is asked for the invitation.
+    assert answer.status == (422 if call.caller.valid else 401), answer.text[:300]
+
+
 MATRIX: dict[tuple[str, str], Rule] = {
     # The citizen's side: public, with its own one-time ids and tokens.
     ("GET", "/static/site.css"): public(lambda c: "/static/site.css"),
@@ -292,6 +339,12 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/q/{token}/p/{section_key}"): public(lambda c: f"/q/{c.place.token}/p/A"),
     ("POST", "/q/{token}/p/{section_key}"): public(lambda c: f"/q/{c.place.token}/p/A"),
     ("GET", "/q/{token}/done"): public(lambda c: f"/q/{c.place.token}/done"),
+    # An e-mail invitation's link: its token is its own key.
+    ("GET", "/i/{token}"): public(lambda c: f"/i/{c.place.invitation}"),
+    ("POST", "/i/{token}/start"): public(lambda c: f"/i/{c.place.invitation}/start"),
+    ("GET", "/i/{token}/p/{section_key}"): public(lambda c: f"/i/{c.place.invitation}/p/A"),
+    ("POST", "/i/{token}/p/{section_key}"): public(lambda c: f"/i/{c.place.invitation}/p/A"),
+    ("GET", "/i/{token}/done"): public(lambda c: f"/i/{c.place.invitation}/done"),
     # Telegram authenticates its deliveries with its own secret header.
     ("POST", "/webhook/telegram"): public(lambda c: "/webhook/telegram"),
     # The office.
@@ -299,11 +352,27 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/office/login"): Rule(lambda c: "/office/login", without_csrf),
     ("POST", "/office/logout"): Rule(lambda c: "/office/logout", without_csrf),
     ("GET", "/office/"): Rule(lambda c: "/office/", page_or_login),
+    # The office's pages of interviews and invitations: not for enumerators.
+    ("GET", "/office/enumerators"): Rule(lambda c: "/office/enumerators", progress_page),
+    ("POST", "/office/enumerators/assign"): Rule(
+        lambda c: "/office/enumerators/assign", without_csrf
+    ),
+    ("GET", "/office/invitations"): Rule(lambda c: "/office/invitations", progress_page),
+    # The enumerator's interview pages: signed-in enumerators (and admins) only.
+    ("GET", "/interview/"): Rule(lambda c: "/interview/", interview_page),
+    ("GET", "/interview/setup.json"): Rule(lambda c: "/interview/setup.json", interview_json),
+    ("POST", "/interview/responses"): Rule(lambda c: "/interview/responses", interview_post),
+    ("GET", "/interview/app.js"): public(lambda c: "/interview/app.js"),
+    ("GET", "/interview/sw.js"): public(lambda c: "/interview/sw.js"),
     # The API.
     ("GET", "/api/v1/openapi.json"): public(lambda c: "/api/v1/openapi.json"),
     ("GET", "/api/v1/docs"): Rule(lambda c: "/api/v1/docs", docs_page),
     ("GET", "/api/v1/me"): Rule(lambda c: "/api/v1/me", signed_in_api),
     ("GET", "/api/v1/units"): Rule(lambda c: "/api/v1/units", units_of_scope),
+    ("GET", "/api/v1/enumerators/interviews"): Rule(
+        lambda c: "/api/v1/enumerators/interviews", progress_api
+    ),
+    ("POST", "/api/v1/invitations"): Rule(lambda c: "/api/v1/invitations", invitation_without_body),
     ("GET", "/api/v1/units/{code}"): Rule(
         lambda c: f"/api/v1/units/{c.caller.target}", unit_of_scope
     ),
@@ -450,7 +519,7 @@ def place(sessions: sessionmaker[Session], country: dict[str, int]) -> Place:
         ward = session.get_one(Unit, country["11413"])
         _counter, token = make_counter(session, ward)
         period = make_period(session)
-        make_procedure(session)
+        procedure = make_procedure(session)
         make_account(session, "sonoivu2", Role.official, "31")
         counters, spare, responses = {}, {}, {}
         for code, *_ in UNITS:
@@ -464,6 +533,14 @@ def place(sessions: sessionmaker[Session], country: dict[str, int]) -> Place:
                 session, code=f"per-{code}", start=date(2029, 1, 1), end=date(2029, 12, 31)
             )
             run_by.unit_id = unit.id
+        invited = invitations.invite(
+            session,
+            ward,
+            Request("H37-0001", procedure.code, "an@example.vn"),
+            secret=TEST_SECRET,
+            valid_days=30,
+        )
+        nonce = session.get_one(OutboxMessage, invited.invitation.message_id).payload["nonce"]
         return Place(
             token=token.token,
             short_code=token.short_code,
@@ -471,6 +548,7 @@ def place(sessions: sessionmaker[Session], country: dict[str, int]) -> Place:
             counters=counters,
             spare_counters=spare,
             responses=responses,
+            invitation=link_token(TEST_SECRET, nonce),
         )
 
 

@@ -97,11 +97,15 @@ class TestDescription:
             "/downloads/responses.csv",
             "/downloads/responses.xlsx",
             "/downloads/report.pdf",
+            "/invitations",
+            "/enumerators/interviews",
         }
         # A file's answer is described as the file it is; its errors stay JSON.
         download = schema["paths"]["/downloads/responses.csv"]["get"]["responses"]
         assert set(download["200"]["content"]) == {"text/csv; charset=utf-8"}
         assert set(download["404"]["content"]) == {"application/json"}
+        pages = ("/office", "/q/", "/i/", "/interview", "/static", "/webhook", "/c/")
+        assert not [path for path in schema["paths"] if path.startswith(pages)]
         assert schema["servers"] == [{"url": "/api/v1"}]
         assert "HTTPBearer" in schema["components"]["securitySchemes"]
         # The errors the API answers are described as what it really sends.

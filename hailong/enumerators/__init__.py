@@ -1,0 +1,1 @@
+"""Enumerators (điều tra viên): their units, their interviews, offline ones included."""

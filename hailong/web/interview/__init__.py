@@ -1,0 +1,1 @@
+"""The enumerator's interview pages at /interview/: they keep working offline."""
