@@ -94,7 +94,7 @@ def load_tree(url: str) -> tuple[list[int], int]:
                     default_quota=30,
                     official_channels=["web", "paper", "interview"],
                     rollup_rule="mean_of_units",
-                    counted_review_states=["pending", "approved"],
+                    counted_review_states=["received", "has_issues", "approved"],
                 )
             )
         session.flush()
@@ -134,7 +134,7 @@ def copy_responses(url: str, period_code: str, count: int, first_id: int, units:
                     moment = start + timedelta(minutes=n % 300_000)
                     copy.write_row(
                         (first_id + n, str(uuid.uuid4()), rng.choice(units), period_id,
-                         questionnaire_id, rng.choice(CHANNELS), "completed", "pending", "vi",
+                         questionnaire_id, rng.choice(CHANNELS), "completed", "received", "vi",
                          moment, moment, moment)
                     )  # fmt: skip
             with cursor.copy(

@@ -132,7 +132,7 @@ def prepare(url: str) -> list[str]:
                 default_quota=300,
                 official_channels=OFFICIAL,
                 rollup_rule="mean_of_units",
-                counted_review_states=["pending", "approved"],
+                counted_review_states=["received", "has_issues", "approved"],
             )
         )
         for code, name, field in PROCEDURES:

@@ -31,7 +31,7 @@ class TestSetReviewState:
         steps = [
             (made[2], ReviewState.rejected, [FORMS[0], FORMS[1]]),
             (made[0], ReviewState.approved, [FORMS[0], FORMS[1]]),
-            (made[2], ReviewState.pending, FORMS),
+            (made[2], ReviewState.received, FORMS),
             (made[1], ReviewState.rejected, [FORMS[0], FORMS[2]]),
             (made[1], ReviewState.approved, FORMS),
         ]

@@ -109,7 +109,7 @@ def mixed_workload(
         (ids[0], "rejected"),
         (ids[1], "rejected"),
         (ids[2], "approved"),
-        (ids[1], "pending"),
+        (ids[1], "received"),
         (ids[3], "approved"),
         (ids[3], "rejected"),
     ]:
