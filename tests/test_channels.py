@@ -57,7 +57,7 @@ class TestWhatRuns:
 class TestZalo:
     def test_zalo_runs_whenever_an_app_id_is_set(self) -> None:
         assert "zalo" not in running_channels(settings(zalo_oa_name="OA"))
-        assert running_channels(settings(zalo_app_id="1")) == ("web", "zalo", "paper")
+        assert running_channels(settings(zalo_app_id="1")) == ("web", "zalo", "interview", "paper")
 
     def test_its_webhook_is_there_only_when_on(self) -> None:
         def status(app_settings: Settings, body: bytes) -> int:
