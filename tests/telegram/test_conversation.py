@@ -392,6 +392,9 @@ def expected_labels(question: Question, office: Office) -> list[str]:
         found = [*sorted(office.procedures.values()), option_label(question, OTHER_PROCEDURE)]
     elif question.kind is QuestionKind.multi_choice:
         found = [option.label.vi for option in question.options] + [DONE_LABEL]
+    elif question.kind is QuestionKind.criterion:
+        # One row of numbers, 1 (least satisfied) to 5; their words are in the message.
+        found = [str(place) for place in range(1, len(question.options) + 1)]
     else:
         found = [option.label.vi for option in question.options]
     return found + ([] if question.is_required else [SKIP_LABEL])
