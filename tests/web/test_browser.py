@@ -61,7 +61,7 @@ def answer_page(page: Page, plan: Plan) -> list[str]:
                 continue  # an optional question of the profile, left empty
             choice.check()
     before = page.url
-    page.click("button[type=submit]")
+    page.click("button.next")  # not "skip this part" on the profile page
     page.wait_for_url(lambda url: url != before)
     return keys
 
