@@ -12,6 +12,7 @@ from hailong.cli_support import cli_context, fail
 from hailong.counters.service import printable_counter, survey_url
 from hailong.i18n import N_, Catalogs
 from hailong.periods.service import today_in_vietnam
+from hailong.responses import timing
 from hailong.settings import Settings
 from hailong.units.service import unit_by_code
 from qr import service
@@ -71,6 +72,7 @@ def posters_command(
     with cli.transaction() as session:
         plan = service.poster_plan(session, unit_by_code(session, unit_code))
         period = service.period_for_posters(session, today=today_in_vietnam(), code=period_code)
+        promise = timing.promise(session, period_id=period.id if period else None)
     if plan.total == 0:
         raise service.NothingToPrint(code=unit_code)
     # One poster is a test page; a batch is for the walls, and must lead phones somewhere.
@@ -80,6 +82,7 @@ def posters_command(
         channels=_channel_notes(cli.settings, catalogs),
         period=period,
         text=PosterText(catalogs),
+        minutes=promise.minutes,
     )
     posters = service.unit_posters(cli.transaction, unit_code, base_url=base_url, plan=plan)
     # Imported here: ReportLab and pypdf take a tenth of a second to load, and every other

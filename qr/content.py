@@ -12,6 +12,7 @@ from babel.dates import format_date
 
 from hailong.channels import accounts, poster_lines
 from hailong.i18n import Catalogs, domain_of
+from hailong.responses.timing import DEFAULT_MINUTES
 from hailong.settings import Settings
 
 
@@ -38,6 +39,7 @@ class PeriodNote:
     code: str
     start_date: date
     end_date: date
+    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -106,3 +108,5 @@ class PosterFrame:
     channels: tuple[ChannelNote, ...]
     period: PeriodNote | None = None
     text: PosterText = field(default_factory=PosterText)
+    # What the poster promises (hailong.responses.timing): measured, or the stated default.
+    minutes: int = DEFAULT_MINUTES

@@ -38,11 +38,13 @@ RULE = HexColor("#C9D3DF")
 
 KICKER = N_("Citizen satisfaction survey")
 TITLE = N_("Are you satisfied with our service?")
-SUBTITLE = N_("Take about 3 minutes to tell us, so we can serve you better.")
+# The minutes are measured (hailong.responses.timing): the median of the period's web forms.
+SUBTITLE = N_("Take about {minutes} minutes to tell us, so we can serve you better.")
+SUBTITLE_ONE = N_("Take about a minute to tell us, so we can serve you better.")
 COUNTER_CODE = N_("Counter code")
 STEPS = (
     N_("Scan the QR code with your phone's camera"),
-    N_("Answer a few questions (about 3 minutes)"),
+    N_("Answer a few questions (about {minutes} minutes)"),
     N_("Press Send. Thank you!"),
 )
 WAYS_TO_ANSWER = N_("Ways to answer")
@@ -189,7 +191,7 @@ def draw_poster(canvas: Canvas, poster: Poster, frame: PosterFrame) -> None:
     above: list[Block] = [partial(_draw_heading, frame=frame), partial(_draw_place, poster=poster)]
     below: list[Block] = [
         partial(_draw_short_code, short_code=poster.short_code, text=text),
-        partial(_draw_steps, text=text),
+        partial(_draw_steps, text=text, minutes=frame.minutes),
         partial(_draw_channels, poster=poster, frame=frame),
     ]
     heights = [_measure(block, layout) for block in above + below]
@@ -228,9 +230,10 @@ def _draw_heading(pen: _Pen, frame: PosterFrame) -> None:
     pen.lines(text.vi(TITLE), font=BOLD, size=24, colour=NAVY, max_lines=2, balanced=True)
     pen.lines(text.en(TITLE), size=10, colour=GREY)
     pen.gap(4)
-    pen.lines(text.vi(SUBTITLE), size=12.5, max_lines=2)
+    subtitle = SUBTITLE_ONE if frame.minutes == 1 else SUBTITLE
+    pen.lines(text.vi(subtitle, minutes=frame.minutes), size=12.5, max_lines=2)
     if pen.layout.english_details:
-        pen.lines(text.en(SUBTITLE), size=8.5, colour=GREY)
+        pen.lines(text.en(subtitle, minutes=frame.minutes), size=8.5, colour=GREY)
     if frame.period is not None:
         pen.gap(4)
         _draw_period(pen, frame.period, text)
@@ -343,7 +346,7 @@ def _draw_short_code(pen: _Pen, short_code: str, text: PosterText) -> None:
     pen.lines(short_code, font=BOLD, size=34, char_space=pen.pt(7), max_lines=1)
 
 
-def _draw_steps(pen: _Pen, text: PosterText) -> None:
+def _draw_steps(pen: _Pen, text: PosterText, minutes: int) -> None:
     """Three numbered steps side by side, each a red disc with its words to the right."""
     canvas = pen.canvas
     column = pen.width / len(STEPS)
@@ -360,8 +363,9 @@ def _draw_steps(pen: _Pen, text: PosterText) -> None:
         pen.y = top + pen.pt(2)
         words = left + 2 * radius + pen.pt(6)
         width = column - 2 * radius - pen.pt(12)
-        pen.lines(text.vi(step), font=BOLD, size=11, width=width, x=words, align_left=True)
-        pen.lines(text.en(step), size=8, colour=GREY, width=width, x=words, align_left=True)
+        vi, en = text.vi(step, minutes=minutes), text.en(step, minutes=minutes)
+        pen.lines(vi, font=BOLD, size=11, width=width, x=words, align_left=True)
+        pen.lines(en, size=8, colour=GREY, width=width, x=words, align_left=True)
         bottoms.append(min(pen.y, top - 2 * radius))
     pen.y = min(bottoms)
 

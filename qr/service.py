@@ -72,7 +72,9 @@ def period_for_posters(
 
 
 def _note(period: Period) -> PeriodNote:
-    return PeriodNote(code=period.code, start_date=period.start_date, end_date=period.end_date)
+    return PeriodNote(
+        code=period.code, start_date=period.start_date, end_date=period.end_date, id=period.id
+    )
 
 
 def natural_key(text: str) -> tuple[Any, ...]:

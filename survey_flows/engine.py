@@ -154,12 +154,48 @@ def section_questions(
     return [q for q in questionnaire.section_questions(section) if q.key in keys]
 
 
-def progress(questionnaire: Questionnaire, answers: Answers) -> tuple[int, int]:
-    """(number of the next question, number of questions on this path), both from 1.
+def possible_questions(questionnaire: Questionnaire, answers: Answers) -> list[Question]:
+    """The questions this citizen may still be asked: those that apply, and those whose
+    condition waits on an answer not given yet (element E before the feedback question).
 
-    When the survey is over both numbers are equal.
+    A progress count over these never grows as the citizen answers: an undecided question
+    is counted from the start and dropped when its condition turns out false.
     """
-    path = applicable_questions(questionnaire, answers)
+    path: list[Question] = []
+    effective: dict[str, str | None] = {}
+    undecided: set[str] = set()
+    for question, section_when, question_when in questionnaire.conditions():
+        verdicts = [_verdict(c, effective, undecided) for c in (section_when, question_when)]
+        if False in verdicts:
+            continue
+        path.append(question)
+        if None in verdicts or question.key not in answers:
+            undecided.add(question.key)
+        else:
+            effective[question.key] = answers[question.key]
+        if is_screened_out_by(question, answers):
+            break
+    return path
+
+
+def _verdict(condition: Condition | None, effective: Answers, undecided: set[str]) -> bool | None:
+    """Whether a condition holds; None while the answer it waits on is not known yet."""
+    if condition is None:
+        return True
+    if condition.question in undecided:
+        return None
+    return _holds(condition, effective)
+
+
+def progress(questionnaire: Questionnaire, answers: Answers) -> tuple[int, int]:
+    """(number of the next question, number of questions this citizen may be asked), both
+    from 1.
+
+    The total counts a conditional question until its condition is known to be false, so it
+    never grows while the citizen goes forward: it only shrinks (feedback "no" drops element
+    E). When the survey is over both numbers are equal.
+    """
+    path = possible_questions(questionnaire, answers)
     answered = sum(1 for q in path if not _is_open(q, answers))
     return min(answered + 1, len(path)), len(path)
 

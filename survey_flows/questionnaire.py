@@ -6,7 +6,7 @@ once, each with a place they can find (`sections[2](A).questions[1](A2).text.en`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import resources
@@ -156,6 +156,8 @@ class Questionnaire(_Strict):
     _conditions: tuple[tuple[Question, Condition | None, Condition | None], ...] = PrivateAttr(
         default=()
     )
+    # What other modules work out from the questionnaire once (the form's pages), by name.
+    _derived: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, _context: Any) -> None:
         # Sections hold the filled questions too, so every way to a question gives the same one.
@@ -175,6 +177,12 @@ class Questionnaire(_Strict):
 
     def questions(self) -> tuple[Question, ...]:
         return self._questions
+
+    def derived(self, name: str, work_out: Callable[[], Any]) -> Any:
+        """A value worked out from this (immutable) questionnaire once and kept with it."""
+        if name not in self._derived:
+            self._derived[name] = work_out()
+        return self._derived[name]
 
     def conditions(self) -> tuple[tuple[Question, Condition | None, Condition | None], ...]:
         """Each question in asking order with its section's condition and its own."""

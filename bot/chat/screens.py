@@ -15,6 +15,7 @@ from bot.chat.payloads import DONE, SKIP, PageTurn, Payload, Pick, Tap
 from bot.chat.words import Gettext
 from hailong.survey.steps import Asked
 from survey_flows import MULTI_SEPARATOR, NO, OTHER_PROCEDURE, YES, QuestionKind
+from survey_flows.layout import scale_row
 
 # Procedures shown per message; a chat app with fewer buttons per message asks for fewer.
 PAGE_SIZE = 6
@@ -51,10 +52,21 @@ def question_text(asked: Asked, _: Gettext, *, with_hint: bool = True) -> str:
     if asked.section.intro is not None and question.kind is QuestionKind.criterion:
         lines.append(asked.section.intro.get(language))
     lines += ["", question.text.get(language)]
+    if question.kind is QuestionKind.criterion and with_hint:
+        lines += ["", scale_legend(asked)]
     hint = _hint(asked, _) if with_hint else None
     if hint:
         lines += ["", hint]
     return "\n".join(lines)
+
+
+def scale_legend(asked: Asked) -> str:
+    """What the numbers on a criterion's buttons mean: "1 Rất không hài lòng · … · 5 Rất hài
+    lòng"."""
+    row = scale_row(asked.question.options)
+    return " · ".join(
+        f"{place} {option.label.get(asked.language)}" for place, option in enumerate(row, start=1)
+    )
 
 
 def _hint(asked: Asked, _: Gettext) -> str | None:
@@ -96,7 +108,17 @@ def question_buttons(
     rows: list[tuple[Button, ...]] = []
     if question.kind is QuestionKind.yes_no:
         rows.append(tuple(Button(_yes_no_label(asked, code), tap(code)) for code in (YES, NO)))
-    elif question.kind in (QuestionKind.criterion, QuestionKind.choice):
+    elif question.kind is QuestionKind.criterion:
+        # The scale as one row of numbers, its words once in the message (scale_legend): the
+        # whole question stays within a phone's screen.
+        places = {option.code: index for index, option in enumerate(question.options)}
+        rows.append(
+            tuple(
+                Button(str(place), tap(str(places[option.code])))
+                for place, option in enumerate(scale_row(question.options), start=1)
+            )
+        )
+    elif question.kind is QuestionKind.choice:
         rows += [
             (Button(option.label.get(asked.language), tap(str(index))),)
             for index, option in enumerate(question.options)
@@ -106,7 +128,12 @@ def question_buttons(
     elif question.kind is QuestionKind.multi_choice:
         rows += _multi_rows(asked, _, selected)
     if not question.is_required:
-        rows.append((Button(_("Skip"), tap(SKIP)),))
+        skip = Button(_("Skip"), tap(SKIP))
+        if question.kind is QuestionKind.multi_choice:
+            # Beside "Done": one row less, so the longest list still fits a phone's screen.
+            rows[-1] = (*rows[-1], skip)
+        else:
+            rows.append((skip,))
     return tuple(rows)
 
 

@@ -17,6 +17,10 @@ class Response(Base):
         UniqueConstraint("unit_id", "period_id", "form_id"),
         Index("ix_response_period_unit_status", "period_id", "unit_id", "status"),
         Index("ix_response_respondent", "channel", "respondent_ref", "status"),
+        # The latest finished responses of a period and channel: the time the form promises.
+        Index(
+            "ix_response_period_channel_finished", "period_id", "channel", "status", "submitted_at"
+        ),
         # The few finished forms that rate no criterion, counted beside every index.
         Index(
             "ix_response_unrated",

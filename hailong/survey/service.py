@@ -48,7 +48,14 @@ from hailong.survey.entries import (
     invitation_place,
 )
 from hailong.survey.steps import Asked, Finished, Page, Refused
-from survey_flows import Invalid, Question, QuestionKind, RawAnswer, validate_answer
+from survey_flows import (
+    Invalid,
+    Question,
+    QuestionKind,
+    RawAnswer,
+    is_applicable,
+    validate_answer,
+)
 
 # Control characters (other than tab and line breaks) never belong in an answer, and
 # PostgreSQL refuses NUL outright: refused politely before anything is stored.
@@ -56,6 +63,8 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The session's own reasons beside survey_flows.Invalid's.
 NO_CHOICE = "no_choice"  # a criterion sent without a score or "I prefer not to answer"
 CONTROL = "control_characters"
+# A form's "skip this part": sent on a page of optional questions, it answers none of them.
+SKIP_PAGE = "skip_page"
 
 
 @dataclass(frozen=True)
@@ -366,14 +375,24 @@ def answer_page(
 ) -> Page | Finished | Refused:
     """A page's answers (forms): every field checked, all stored or none, then where "next"
     leads. A criterion needs an explicit choice: a score, or "I prefer not to answer" (sent
-    as an empty value); a criterion not sent at all is refused, not taken as a skip."""
+    as an empty value); a criterion not sent at all is refused, not taken as a skip.
+
+    `section_key` names the page (its first section). A question that this page's own
+    answers rule out (the procedure after "not received yet") is neither checked nor stored.
+    A page of optional questions other than criteria may be skipped whole (SKIP_PAGE sent).
+    """
     shown = steps.page_to_show(session, state, section_key)
     if not isinstance(shown, Page) or shown.section.key != section_key:
         return shown  # finished, or not a page that may be answered now
     ensure_may_answer(session, state, today)
+    if posted.get(SKIP_PAGE) and skippable(shown.questions):
+        posted = {question.key: [""] for question in shown.questions}
     values: dict[str, str | None] = {}
     problems: dict[str, Invalid] = {}
+    so_far = dict(state.answers)
     for question in shown.questions:
+        if not is_applicable(state.questionnaire, question, so_far):
+            continue
         sent = posted.get(question.key)
         if sent is None and question.kind is QuestionKind.criterion:
             problems[question.key] = Invalid(NO_CHOICE)
@@ -382,11 +401,19 @@ def answer_page(
         if isinstance(result, Invalid):
             problems[question.key] = result
         else:
-            values[question.key] = result
+            values[question.key] = so_far[question.key] = result
     if problems:
         return Refused(problems)
     responses.save_answers(session, state, values)
     return steps.page_after(session, state, section_key)
+
+
+def skippable(questions: Sequence[Question]) -> bool:
+    """Whether a page may be skipped whole: every question optional, and none a criterion
+    (a criterion's "I prefer not to answer" is chosen one by one, on purpose)."""
+    return bool(questions) and all(
+        not q.is_required and q.kind is not QuestionKind.criterion for q in questions
+    )
 
 
 def _validate(

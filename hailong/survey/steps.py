@@ -18,11 +18,12 @@ from hailong.procedures.service import for_unit
 from hailong.responses.service import PROCEDURE_KEY, SurveyState
 from survey_flows import Invalid, Question, QuestionKind, Section
 from survey_flows.engine import (
-    applicable_sections,
+    applicable_questions,
     next_question,
+    possible_questions,
     progress,
-    section_questions,
 )
+from survey_flows.layout import FormPage, form_pages
 
 # Questions an entry answers before the respondent sees anything: an e-mail invitation and an
 # enumerator's assignment both know the procedure. Their pages are not shown.
@@ -57,7 +58,12 @@ class Asked:
 
 @dataclass(frozen=True)
 class Page:
-    """One page of questions, as a form shows it, with where "back" leads."""
+    """One page of questions, as a form shows it, with where "back" leads.
+
+    A page holds one or more sections (survey_flows.layout); `section` is its first, whose
+    key names the page. `number` of `total` counts the pages this citizen may still see: a
+    conditional page is counted until it is known not to apply, so the total never grows.
+    """
 
     response_id: int
     section: Section
@@ -67,6 +73,17 @@ class Page:
     back: Section | None
     language: str
     procedures: tuple[ProcedureChoice, ...] = ()
+    sections: tuple[Section, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return self.section.key
+
+    def section_questions(self) -> list[tuple[Section, tuple[Question, ...]]]:
+        """The page's sections with the questions of each that are shown."""
+        shown = {q.key for q in self.questions}
+        groups = [(s, tuple(q for q in s.questions if q.key in shown)) for s in self.sections]
+        return [(section, questions) for section, questions in groups if questions]
 
 
 @dataclass(frozen=True)
@@ -139,78 +156,102 @@ def question_step(session: Session, state: SurveyState) -> Asked | Finished:
 # A page at a time (forms) ----------------------------------------------------------------
 
 
-def path(state: SurveyState) -> list[Section]:
-    """This citizen's pages, in order, as far as the answers so far tell; without the pages
-    whose every question the entry answered (an invitation's procedure)."""
-    questionnaire, answers = state.questionnaire, state.answers
+def _shown_keys(state: SurveyState, questions: Sequence[Question]) -> set[str]:
+    """Of `questions`, those the citizen is shown: not those the entry answered."""
     preset = PRESET_KEYS.get(state.response.channel, frozenset())
+    return {q.key for q in questions if q.key not in preset}
+
+
+def _pages_holding(state: SurveyState, questions: Sequence[Question]) -> list[FormPage]:
+    keys = _shown_keys(state, questions)
     return [
-        section
-        for section in applicable_sections(questionnaire, answers)
-        if not preset
-        or not all(q.key in preset for q in section_questions(questionnaire, section, answers))
+        page
+        for page in form_pages(state.questionnaire)
+        if any(q.key in keys for q in page.questions())
     ]
 
 
-def _upcoming(state: SurveyState, pages: Sequence[Section]) -> Section | None:
+def path(state: SurveyState) -> list[FormPage]:
+    """This citizen's pages, in order, as far as the answers so far tell; without the pages
+    whose every question the entry answered (an invitation's procedure)."""
+    return _pages_holding(state, applicable_questions(state.questionnaire, state.answers))
+
+
+def reserved_path(state: SurveyState) -> list[FormPage]:
+    """The pages this citizen may still see: the path, and the conditional pages whose
+    condition is not answered yet. The progress shown counts these."""
+    return _pages_holding(state, possible_questions(state.questionnaire, state.answers))
+
+
+def _upcoming(state: SurveyState, pages: Sequence[FormPage]) -> FormPage | None:
     """The first page with an unanswered question."""
     question = next_question(state.questionnaire, state.answers)
     if question is None:
         return None
-    key = state.questionnaire.section_of(question.key).key
-    return next((section for section in pages if section.key == key), None)
+    return next((page for page in pages if question.key in page.question_keys()), None)
 
 
-def reachable(state: SurveyState, key: str, pages: Sequence[Section]) -> Section | None:
+def reachable(state: SurveyState, key: str, pages: Sequence[FormPage]) -> FormPage | None:
     """The page, if it may be shown now: on the path and not past the first unanswered page
     (a citizen may go back to any earlier page and change it)."""
     upcoming = _upcoming(state, pages)
-    for section in pages:
-        if section.key == key:
-            return section
-        if upcoming is not None and section.key == upcoming.key:
+    for page in pages:
+        if page.key == key:
+            return page
+        if upcoming is not None and page.key == upcoming.key:
             return None
     return None
 
 
-def _section_after(state: SurveyState, key: str, pages: Sequence[Section]) -> Section | None:
+def _page_after(state: SurveyState, key: str, pages: Sequence[FormPage]) -> FormPage | None:
     """Where "next" leads: the following page of the path (already answered if the citizen
     came back to change something), else the first unanswered one."""
-    keys = [section.key for section in pages]
+    keys = [page.key for page in pages]
     if key in keys and keys.index(key) + 1 < len(pages):
         return pages[keys.index(key) + 1]
     return _upcoming(state, pages)
 
 
+def page_questions(state: SurveyState, page: FormPage) -> tuple[Question, ...]:
+    """The questions of `page` that are shown: those that apply or may still apply once
+    this page is answered (the procedure beside the screening question), less what the
+    entry answered."""
+    possible = possible_questions(state.questionnaire, state.answers)
+    keys = _shown_keys(state, possible)
+    return tuple(q for q in page.questions() if q.key in keys)
+
+
 def page_step(
     session: Session,
     state: SurveyState,
-    section: Section,
-    pages: Sequence[Section] | None = None,
+    page: FormPage,
+    pages: Sequence[FormPage] | None = None,
 ) -> Page:
-    """The page `section`; `pages`, the citizen's path when the caller has it already."""
+    """The page `page`; `pages`, the citizen's path when the caller has it already."""
     pages = path(state) if pages is None else pages
-    keys = [s.key for s in pages]
-    place = keys.index(section.key) if section.key in keys else 0
-    questions = tuple(section_questions(state.questionnaire, section, state.answers))
+    keys = [p.key for p in pages]
+    place = keys.index(page.key) if page.key in keys else 0
+    reserved = [p.key for p in reserved_path(state)]
+    questions = page_questions(state, page)
     return Page(
         response_id=state.response.id,
-        section=section,
+        section=page.sections[0],
         questions=questions,
-        number=place + 1,
-        total=len(keys),
-        back=pages[place - 1] if 0 < place < len(pages) else None,
+        number=reserved.index(page.key) + 1 if page.key in reserved else place + 1,
+        total=max(len(reserved), len(keys)),
+        back=pages[place - 1].sections[0] if 0 < place < len(pages) else None,
         language=state.response.language,
         procedures=_choices_for(session, state, questions),
+        sections=page.sections,
     )
 
 
 def _page_or_end(
-    session: Session, state: SurveyState, section: Section | None, pages: Sequence[Section]
+    session: Session, state: SurveyState, page: FormPage | None, pages: Sequence[FormPage]
 ) -> Page | Finished:
-    if section is None:
+    if page is None:
         return Finished(ResponseStatus.completed)
-    return page_step(session, state, section, pages)
+    return page_step(session, state, page, pages)
 
 
 # Each of the three below works out the citizen's path once and hands it down.
@@ -231,7 +272,7 @@ def page_after(session: Session, state: SurveyState, key: str) -> Page | Finishe
     if done is not None:
         return done
     pages = path(state)
-    return _page_or_end(session, state, _section_after(state, key, pages), pages)
+    return _page_or_end(session, state, _page_after(state, key, pages), pages)
 
 
 def page_to_show(session: Session, state: SurveyState, key: str) -> Page | Finished:
@@ -240,5 +281,5 @@ def page_to_show(session: Session, state: SurveyState, key: str) -> Page | Finis
     if done is not None:
         return done
     pages = path(state)
-    section = reachable(state, key, pages) or _upcoming(state, pages)
-    return _page_or_end(session, state, section, pages)
+    page = reachable(state, key, pages) or _upcoming(state, pages)
+    return _page_or_end(session, state, page, pages)

@@ -24,6 +24,10 @@ from hailong.settings import Settings
 LANGUAGE_COOKIE = "hl_lang"
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 STYLESHEET = "site.css"
+# The form's one small script: it only helps (scrolls to the next question); every page works
+# without it.
+SCRIPT = "form.js"
+MEDIA_TYPES = {".css": "text/css", ".js": "text/javascript"}
 
 
 def request_language(request: Request) -> str:
@@ -49,9 +53,11 @@ def cookie_options(settings: Settings) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class Stylesheet:
-    """The one small CSS file, served with a content hash so browsers keep it for a year."""
+class StaticFile:
+    """A small file of hailong/static, served with a content hash so browsers keep it for a
+    year."""
 
+    name: str
     text: str
 
     @cached_property
@@ -60,12 +66,16 @@ class Stylesheet:
 
     @property
     def url(self) -> str:
-        return f"/static/{STYLESHEET}?v={self.version}"
+        return f"/static/{self.name}?v={self.version}"
+
+    @property
+    def media_type(self) -> str:
+        return MEDIA_TYPES[self.name[self.name.rindex(".") :]]
 
 
-def load_stylesheet() -> Stylesheet:
-    path = resources.files("hailong").joinpath("static", STYLESHEET)
-    return Stylesheet(text=path.read_text(encoding="utf-8"))
+def load_static(name: str) -> StaticFile:
+    path = resources.files("hailong").joinpath("static", name)
+    return StaticFile(name=name, text=path.read_text(encoding="utf-8"))
 
 
 class Renderer:
@@ -74,7 +84,8 @@ class Renderer:
     def __init__(self, settings: Settings, catalogs: Catalogs) -> None:
         self.settings = settings
         self.catalogs = catalogs
-        self.stylesheet = load_stylesheet()
+        self.stylesheet = load_static(STYLESHEET)
+        self.script = load_static(SCRIPT)
         self._environments = {lang: self._environment(lang) for lang in LANGUAGES}
 
     def _environment(self, language: str) -> Environment:
@@ -89,6 +100,9 @@ class Renderer:
             self.catalogs.get(language), newstyle=True
         )
         return environment
+
+    def static_files(self) -> dict[str, StaticFile]:
+        return {served.name: served for served in (self.stylesheet, self.script)}
 
     def gettext(self, language: str, message: str) -> str:
         return self.catalogs.gettext(language, message)

@@ -329,6 +329,7 @@ def invitation_without_body(call: Call, answer: Answer) -> None:
 MATRIX: dict[tuple[str, str], Rule] = {
     # The citizen's side: public, with its own one-time ids and tokens.
     ("GET", "/static/site.css"): public(lambda c: "/static/site.css"),
+    ("GET", "/static/form.js"): public(lambda c: "/static/form.js"),
     ("GET", "/healthz"): public(lambda c: "/healthz"),
     ("GET", "/c/{code}"): public(lambda c: f"/c/{c.place.short_code}"),
     ("GET", "/q/{token}"): public(lambda c: f"/q/{c.place.token}"),

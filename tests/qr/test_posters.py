@@ -6,6 +6,7 @@ Each test renders posters with qr.posters, then reads the PDF back with poppler 
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -161,6 +162,12 @@ class TestWords:
         assert f"mở t.me/haiphong_bot và gửi mã {poster.short_code}" in text
         assert "Đợt khảo sát 2026: từ 01/01/2026 đến 31/12/2026" in lines
         assert "Survey period 2026: 1 Jan 2026 to 31 Dec 2026" in lines
+
+    def test_the_promised_time_is_the_measured_one(self, tmp_path: Path) -> None:
+        frame = replace(a_frame(), minutes=2)
+        text = " ".join(page_text(write_pdf(tmp_path / "a4.pdf", [a_poster()], frame), 1).split())
+        assert "khoảng 2 phút" in text and "about 2 minutes" in text
+        assert "3 phút" not in text
 
     def test_only_configured_channels_are_printed(self, tmp_path: Path) -> None:
         poster = a_poster()

@@ -185,12 +185,22 @@ class TestPreviousSection:
         assert previous_section(sipas(), {}, "screening") is None
 
 
+def criteria_and_procedure() -> dict[str, str | None]:
+    return {"received_result": "yes", "procedure": "other", **criteria_answers(sipas())}
+
+
 class TestProgress:
     def test_first_question_of_the_whole_path(self) -> None:
         number, total = progress(sipas(), {})
         assert number == 1
-        # Element E is not counted until the citizen says they gave feedback.
-        assert total == len(sipas().questions()) - 3
+        # Element E is counted until the citizen says they gave no feedback: the total
+        # shown never grows as the citizen goes on.
+        assert total == len(sipas().questions())
+
+    def test_feedback_no_drops_element_e_from_the_total(self) -> None:
+        before = progress(sipas(), criteria_and_procedure())
+        after = progress(sipas(), through_feedback("no"))
+        assert after[1] == before[1] - 3 and after[0] > before[0]
 
     def test_feedback_yes_adds_element_e(self) -> None:
         before = progress(sipas(), through_feedback("no"))

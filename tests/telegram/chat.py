@@ -24,6 +24,7 @@ from survey_flows import (
     QuestionKind,
     Questionnaire,
 )
+from survey_flows.layout import scale_row
 from tests.fakes.telegram_api import ChatMessage, FakeTelegramAPI
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -190,6 +191,12 @@ def option_label(question: Question, code: str, language: str = "vi") -> str:
     return next(o.label.get(language) for o in question.options if o.code == code)
 
 
+def scale_button(question: Question, code: str) -> str:
+    """A criterion's button for a score: its place on the row, 1 (least satisfied) to 5."""
+    row = scale_row(question.options)
+    return str(next(place for place, o in enumerate(row, start=1) if o.code == code))
+
+
 def yes_no_label(question: Question, value: str) -> str:
     """The questionnaire's words for yes or no ("Đã nhận"), or the bot's own."""
     if question.option(value) is not None:
@@ -217,6 +224,8 @@ def answer(
         for code in value.split(MULTI_SEPARATOR):
             chat.tap(option_label(question, code), chat.message(ticked))
         chat.tap(DONE_LABEL, chat.message(ticked))
+    elif question.kind is QuestionKind.criterion:
+        chat.tap(scale_button(question, value))
     else:
         chat.tap(option_label(question, value))
 

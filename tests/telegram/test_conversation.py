@@ -35,6 +35,7 @@ from tests.telegram.chat import (
     TelegramUser,
     answer,
     option_label,
+    scale_button,
 )
 from tests.telegram.conftest import Office, only_response, row_counts, seed_office, stored_answers
 from tests.telegram.plan import PLAN, answer_until, start
@@ -173,7 +174,7 @@ class TestCancel:
             "again, type the counter code or scan the QR code."
         )
         before = row_counts(engine)
-        chat.tap(option_label(questionnaire.question("A1"), "5"), question)
+        chat.tap(scale_button(questionnaire.question("A1"), "5"), question)
         assert chat.telegram.bodies[-1]["method"] == "answerCallbackQuery"
         assert chat.telegram.bodies[-1]["text"] == said("This question has already been answered.")
         assert row_counts(engine) == before
@@ -392,6 +393,9 @@ def expected_labels(question: Question, office: Office) -> list[str]:
         found = [*sorted(office.procedures.values()), option_label(question, OTHER_PROCEDURE)]
     elif question.kind is QuestionKind.multi_choice:
         found = [option.label.vi for option in question.options] + [DONE_LABEL]
+    elif question.kind is QuestionKind.criterion:
+        # One row of numbers, 1 (least satisfied) to 5; their words are in the message.
+        found = [str(place) for place in range(1, len(question.options) + 1)]
     else:
         found = [option.label.vi for option in question.options]
     return found + ([] if question.is_required else [SKIP_LABEL])

@@ -78,15 +78,13 @@ class TestQuestionMessages:
         start(chat, office)
         answer(chat, questionnaire.question("received_result"), "yes", procedure_names={})
         answer(chat, questionnaire.question("procedure"), "other", procedure_names={})
-        labels = [b["text"] for b in chat.last.buttons()]
-        assert labels == [
-            "Rất hài lòng",
-            "Hài lòng",
-            "Bình thường",
-            "Không hài lòng",
-            "Rất không hài lòng",
-            "Bỏ qua",
-        ]
+        # One row of numbers, least satisfied first, and their words once in the message.
+        markup = chat.last.reply_markup or {}
+        rows = [[b["text"] for b in row] for row in markup["inline_keyboard"]]
+        assert rows == [["1", "2", "3", "4", "5"], ["Bỏ qua"]]
+        assert chat.last.text.endswith(
+            "1 Rất không hài lòng · 2 Không hài lòng · 3 Bình thường · 4 Hài lòng · 5 Rất hài lòng"
+        )
 
     def test_every_button_fits_telegrams_64_bytes(
         self,

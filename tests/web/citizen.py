@@ -36,7 +36,8 @@ class Citizen:
 
     def answer(self, page: httpx.Response, plan: Plan) -> httpx.Response:
         """Answer every field of `page` from the plan and send it; returns what comes next."""
-        data = {name: plan[name] for name in page_fields(page.text)}
+        # A field the plan leaves out is left empty (the procedure after "not received yet").
+        data = {name: plan[name] for name in page_fields(page.text) if name in plan}
         self.pages.append(page.url.path)
         self.keys.extend(data)
         return self.client.post(page.url.path, data=data, follow_redirects=True)

@@ -56,9 +56,12 @@ def answer_page(page: Page, plan: Plan) -> list[str]:
             page.fill(f'textarea[name="{key}"]', plan[key][0])
             continue
         for value in plan[key]:
-            page.check(f'input[name="{key}"][value="{value}"]')
+            choice = page.locator(f'input[name="{key}"][value="{value}"]')
+            if value == "" and not choice.count():
+                continue  # an optional question of the profile, left empty
+            choice.check()
     before = page.url
-    page.click("button[type=submit]")
+    page.click("button.next")  # not "skip this part" on the profile page
     page.wait_for_url(lambda url: url != before)
     return keys
 

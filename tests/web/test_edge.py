@@ -74,6 +74,21 @@ class TestNothingIsCached:
         assert "immutable" in client.get(css).headers["cache-control"]
         assert "max-age" in client.get(f"/q/{place.token}/qr.svg").headers["cache-control"]
 
+    def test_the_form_script_is_kept_a_year_under_its_content_hash(
+        self, client: TestClient, place: Place
+    ) -> None:
+        citizen, plan = Citizen(client, place.token), answer_plan(place.procedure_code)
+        page = citizen.start()
+        while "/p/" in page.url.path and 'src="/static/form.js' not in page.text:
+            page = citizen.answer(page, plan)
+        script = page.text.split('<script src="', 1)[1].split('"', 1)[0]
+        assert script.startswith("/static/form.js?v=")
+        served = client.get(script)
+        assert served.status_code == 200
+        assert served.headers["content-type"].startswith("text/javascript")
+        assert "immutable" in served.headers["cache-control"]
+        assert "scrollIntoView" in served.text
+
 
 class TestSecureCookies:
     @pytest.mark.parametrize(

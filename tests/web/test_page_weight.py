@@ -1,4 +1,5 @@
-"""The pages stay light: bench/page_weight.py passes (every page <= 14 KB gzip with its CSS)."""
+"""The pages stay light: bench/page_weight.py passes (every page <= 14 KB gzip with its CSS,
+the whole survey under 60 KB)."""
 
 from __future__ import annotations
 
@@ -21,5 +22,7 @@ class TestPageWeight:
         )
         assert run.returncode == 0, run.stdout + run.stderr
         pages = [line.split()[0] for line in run.stdout.splitlines()[1:-1]]
-        assert pages[0] == "landing" and pages[-2] == "thank-you"
-        assert {"screening", "procedure", "A", "E", "profile"} <= set(pages)
+        assert pages[0] == "landing" and "thank-you" in pages
+        # Screening and procedure share a page, and so do elements A and B.
+        assert {"screening", "A", "E", "profile"} <= set(pages)
+        assert "survey" in pages

@@ -23,6 +23,7 @@ from hailong.db import unit_of_work
 from hailong.errors import BadInput
 from hailong.models import ResponseStatus
 from hailong.ratelimit import RateLimiter
+from hailong.responses import timing
 from hailong.responses.service import SurveyState
 from hailong.survey import service as survey
 from hailong.survey import steps
@@ -30,7 +31,8 @@ from hailong.survey.entries import Browser, CounterCode, Place, counter_access
 from hailong.survey.steps import Finished, Page, Refused
 from hailong.web.citizen import pages
 from hailong.web.citizen.resume import Resume, ResumeCookie, new_key
-from hailong.web.rendering import STYLESHEET, Renderer, request_language
+from hailong.web.rendering import SCRIPT, STYLESHEET, Renderer, StaticFile, request_language
+from survey_flows.layout import page_of
 
 if TYPE_CHECKING:
     from hailong.context import AppContext
@@ -75,6 +77,7 @@ class CitizenForm:
         self.renderer = Renderer(context.settings, context.catalogs)
         self.cookie = ResumeCookie(context.settings)
         self.limiter = limiter
+        self.promises = timing.PromiseCache()
 
     # Landing and start ---------------------------------------------------------------
 
@@ -84,6 +87,7 @@ class CitizenForm:
             place = survey.visit(session, CounterCode(token=token))
             state = self._resumable(session, resume, place)
             target = None if state is None else steps.first_page(session, state)
+            promise = self.promises.get(session, place.period.id) if target is None else None
         if isinstance(target, Page):
             return self.redirect(request, page_url(token, target.section.key) + "?resumed=1")
         access = place.access
@@ -101,6 +105,7 @@ class CitizenForm:
                 "start_url": f"/q/{token}/start",
                 "start_id": str(uuid.uuid4()),
                 "chats": chats,
+                "minutes": promise.minutes if promise else timing.DEFAULT_MINUTES,
             },
         )
         if resume is None:
@@ -177,7 +182,9 @@ class CitizenForm:
             step = survey.answer_page(session, state, section_key, posted)
             if isinstance(step, Refused):
                 # Nothing of this page is stored: the citizen sees it again with the reasons.
-                shown = steps.page_step(session, state, state.questionnaire.section(section_key))
+                page_layout = page_of(state.questionnaire, section_key)
+                assert page_layout is not None  # answer_page refused a page that exists
+                shown = steps.page_step(session, state, page_layout)
                 problems = {k: pages.problem_message(v) for k, v in step.problems.items()}
                 page = self._page_values(request, token, access, shown, posted, problems)
         if isinstance(step, Refused):
@@ -240,21 +247,24 @@ class CitizenForm:
         return {
             "unit_name": access.unit.name,
             "title": section.title.get(language),
-            "intro": section.intro.get(language) if section.intro else None,
-            "fields": pages.field_views(
-                page.questions,
+            "parts": pages.parts(
+                page.section_questions(),
                 shown,
                 problems,
                 language=language,
                 gettext=lambda message: self.renderer.gettext(language, message),
                 procedures=page.procedures,
             ),
+            "legend": pages.legend(page.questions, language),
+            "skippable": survey.skippable(page.questions),
+            "skip_name": survey.SKIP_PAGE,
             "page_number": page.number,
             "page_total": page.total,
             "action_url": page_url(token, section.key),
             "back_url": page_url(token, page.back.key) if page.back else None,
             "resumed": request.query_params.get("resumed") == "1",
             "has_errors": bool(problems),
+            "script_url": self.renderer.script.url,
         }
 
     def redirect(self, request: Request, url: str) -> Response:
@@ -270,10 +280,13 @@ class CitizenForm:
             access = counter_access(session, CounterCode(short_code=code))
         return self.redirect(request, landing_url(access.token.token))
 
-    def stylesheet(self) -> Response:
+    def static(self, name: str) -> Response:
+        served: StaticFile | None = self.renderer.static_files().get(name)
+        if served is None:
+            return Response(status_code=404)
         return Response(
-            self.renderer.stylesheet.text,
-            media_type="text/css",
+            served.text,
+            media_type=served.media_type,
             # The URL carries the content's hash, so the file never changes under it.
             headers={"cache-control": "public, max-age=31536000, immutable"},
         )
@@ -299,7 +312,11 @@ def citizen_router(context: AppContext) -> APIRouter:
 
     @router.get(f"/static/{STYLESHEET}", include_in_schema=False)
     def stylesheet() -> Response:
-        return form.stylesheet()
+        return form.static(STYLESHEET)
+
+    @router.get(f"/static/{SCRIPT}", include_in_schema=False)
+    def script() -> Response:
+        return form.static(SCRIPT)
 
     @router.get("/c/{code}")
     def typed_code(request: Request, code: str) -> Response:
