@@ -4,7 +4,7 @@ The landing page and the posters promise the median time of the period's latest 
 responses; this index reads them without scanning the whole period.
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0010
 Create Date: 2026-12-03 13:00:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision: str = '0011'
-down_revision: str | None = '0007'
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -121,7 +121,9 @@ class InvitedForm:
             unit, state = found
             step = survey.answer_page(session, state, section_key, posted)
             if isinstance(step, Refused):
-                shown = steps.page_step(session, state, state.questionnaire.section(section_key))
+                page_layout = page_of(state.questionnaire, section_key)
+                assert page_layout is not None  # answer_page refused a page that exists
+                shown = steps.page_step(session, state, page_layout)
                 problems = {k: pages.problem_message(v) for k, v in step.problems.items()}
                 page = self._page_values(request, token, unit, shown, posted, problems)
         if isinstance(step, Refused):
