@@ -31,6 +31,7 @@ from hailong.web.citizen import pages
 from hailong.web.citizen.resume import Resume, ResumeCookie, new_key
 from hailong.web.citizen.routes import Posted, parse_start_id, posted_form
 from hailong.web.rendering import Renderer, request_language
+from survey_flows.layout import page_of
 
 if TYPE_CHECKING:
     from hailong.context import AppContext
