@@ -24,6 +24,7 @@ from hailong.app import create_app
 from hailong.audit.service import Who
 from hailong.models import Role, Unit
 from hailong.settings import Settings
+from hailong.web.office import progress
 from tests.accounts.conftest import UNITS, Credentials, credentials_for, make_account
 from tests.factories import make_counter, make_period, make_procedure
 
@@ -177,6 +178,42 @@ def docs_page(call: Call, answer: Answer) -> None:
         assert answer.status == 303
 
 
+# What each role may do on the office's pages (hailong.accounts.scope.ROLE_ACTIONS).
+MAY = {
+    "admin": {"view_progress", "view_index", "verify_responses", "manage_counters"},
+    "official": {"view_progress", "view_index", "verify_responses", "manage_counters"},
+    "ward_staff": {"view_progress", "view_index", "manage_counters"},
+    "enumerator": set(),
+}
+
+
+def scoped_page(action: str, *, login: bool = True) -> Expect:
+    """An office page about the caller's target unit: shown when the role may take the
+    action there, 404 when the unit is outside the caller's units, 403 when the role never
+    may; nobody (or an API token, which does not open pages) is sent to sign in (or 401)."""
+
+    def check(call: Call, answer: Answer) -> None:
+        caller = call.caller
+        if not caller.signed_in_page:
+            if login:
+                assert answer.status == 303
+                assert (answer.location or "").startswith("/office/login")
+            else:
+                assert answer.status == 401
+            return
+        assert caller.role is not None
+        if caller.target not in VISIBLE[caller.role]:
+            assert answer.status == (403 if action not in MAY[caller.role] else 404)
+            name = next(name for code, name, *_ in UNITS if code == caller.target)
+            assert name not in answer.text
+        elif action in MAY[caller.role]:
+            assert answer.status == 200, answer.text[:300]
+        else:
+            assert answer.status == 403
+
+    return check
+
+
 def without_csrf(call: Call, answer: Answer) -> None:
     # A form posted without its token is refused, whoever posts it.
     assert answer.status == 403
@@ -185,6 +222,8 @@ def without_csrf(call: Call, answer: Answer) -> None:
 MATRIX: dict[tuple[str, str], Rule] = {
     # The citizen's side: public, with its own one-time ids and tokens.
     ("GET", "/static/site.css"): public(lambda c: "/static/site.css"),
+    ("GET", "/static/office.css"): public(lambda c: "/static/office.css"),
+    ("GET", "/static/office.js"): public(lambda c: "/static/office.js"),
     ("GET", "/healthz"): public(lambda c: "/healthz"),
     ("GET", "/c/{code}"): public(lambda c: f"/c/{c.place.short_code}"),
     ("GET", "/q/{token}"): public(lambda c: f"/q/{c.place.token}"),
@@ -202,6 +241,13 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/office/login"): Rule(lambda c: "/office/login", without_csrf),
     ("POST", "/office/logout"): Rule(lambda c: "/office/logout", without_csrf),
     ("GET", "/office/"): Rule(lambda c: "/office/", page_or_login),
+    ("GET", "/office/progress"): Rule(
+        lambda c: f"/office/progress?unit={c.caller.target}", scoped_page("view_progress")
+    ),
+    ("GET", "/office/progress/events"): Rule(
+        lambda c: f"/office/progress/events?unit={c.caller.target}",
+        scoped_page("view_progress", login=False),
+    ),
     # The API.
     ("GET", "/api/v1/openapi.json"): public(lambda c: "/api/v1/openapi.json"),
     ("GET", "/api/v1/docs"): Rule(lambda c: "/api/v1/docs", docs_page),
@@ -301,8 +347,14 @@ class TestAccessMatrix:
         assert set(MATRIX) - routes == set(), "these routes no longer exist"
 
     def test_every_caller_gets_the_expected_answer_on_every_route(
-        self, app: FastAPI, place: Place, credentials: dict[str, Credentials]
+        self,
+        app: FastAPI,
+        place: Place,
+        credentials: dict[str, Credentials],
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
+        # A progress page's event stream ends at once, so the test client can read it whole.
+        monkeypatch.setattr(progress, "STREAM_SECONDS", 0.0)
         checked = 0
         with TestClient(app) as client:
             for (method, _path), rule in MATRIX.items():
