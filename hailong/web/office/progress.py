@@ -23,7 +23,9 @@ from hailong.accounts.scope import Action, Actor, require
 from hailong.dashboard.service import ChannelFilter, procedure_fields, progress
 from hailong.live.notices import LocalNotices, NoticesUnavailable, ProgressNotice, RedisNotices
 from hailong.models import Channel, Unit
+from hailong.reports.words import Words
 from hailong.web.office.pages import OfficePages, Place, find_place, query_url
+from hailong.web.rendering import request_language
 
 # A quiet stream says so now and then, so proxies keep it open and a dead client is noticed.
 HEARTBEAT_SECONDS = 15.0
@@ -54,6 +56,7 @@ class ProgressPage:
             return self.pages.sign_in_first(request)
         require(actor, Action.view_progress)
         params = request.query_params
+        words = Words(request_language(request))
         with self.pages.sessions() as session:
             place = find_place(
                 session,
@@ -67,7 +70,7 @@ class ProgressPage:
             field_name = (params.get("field") or "").strip()
             values.update(
                 channel=chosen.channel or chosen.group,
-                channels=[c.value for c in Channel],
+                channels=[(c.value, words.channel(c.value)) for c in Channel],
                 field=field_name,
             )
             if place.period is not None:
