@@ -8,6 +8,7 @@ disabled account (session and token); a revoked token.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ from starlette.routing import Mount, Route
 from hailong.accounts import service, tokens
 from hailong.app import create_app
 from hailong.audit.service import Who
-from hailong.models import Role, Unit
+from hailong.models import PosterJob, Role, Unit
 from hailong.settings import Settings
 from hailong.web.office import progress
 from tests.accounts.conftest import UNITS, Credentials, credentials_for, make_account
@@ -86,6 +87,7 @@ CALLERS = [
 class Place:
     token: str
     short_code: str
+    job: str  # a poster batch of an account that is none of the callers
 
 
 @dataclass
@@ -180,9 +182,9 @@ def docs_page(call: Call, answer: Answer) -> None:
 
 # What each role may do on the office's pages (hailong.accounts.scope.ROLE_ACTIONS).
 MAY = {
-    "admin": {"view_progress", "view_index", "verify_responses", "manage_counters"},
-    "official": {"view_progress", "view_index", "verify_responses", "manage_counters"},
-    "ward_staff": {"view_progress", "view_index", "manage_counters"},
+    "admin": {"view_progress", "view_index", "verify_responses", "manage_counters", "print"},
+    "official": {"view_progress", "view_index", "verify_responses", "manage_counters", "print"},
+    "ward_staff": {"view_progress", "view_index", "manage_counters", "print"},
     "enumerator": set(),
 }
 
@@ -214,9 +216,37 @@ def scoped_page(action: str, *, login: bool = True) -> Expect:
     return check
 
 
+def role_page(action: str) -> Expect:
+    """An office page of the caller's own (no unit in its address)."""
+
+    def check(call: Call, answer: Answer) -> None:
+        caller = call.caller
+        if not caller.signed_in_page:
+            assert answer.status == 303
+            assert (answer.location or "").startswith("/office/login")
+            return
+        assert caller.role is not None
+        assert answer.status == (200 if action in MAY[caller.role] else 403), answer.text[:300]
+
+    return check
+
+
+def someone_elses(call: Call, answer: Answer) -> None:
+    """Another account's batch (or none): not found for everyone signed in."""
+    if not call.caller.signed_in_page:
+        assert answer.status == 303
+    else:
+        assert answer.status == (404 if "print" in MAY[call.caller.role or ""] else 403)
+
+
 def without_csrf(call: Call, answer: Answer) -> None:
     # A form posted without its token is refused, whoever posts it.
     assert answer.status == 403
+
+
+def without_csrf_or_login(call: Call, answer: Answer) -> None:
+    # Nobody signed in is sent to sign in; anyone else's post without its token is refused.
+    assert answer.status == (403 if call.caller.signed_in_page else 303)
 
 
 MATRIX: dict[tuple[str, str], Rule] = {
@@ -247,6 +277,14 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/office/progress/events"): Rule(
         lambda c: f"/office/progress/events?unit={c.caller.target}",
         scoped_page("view_progress", login=False),
+    ),
+    ("GET", "/office/posters"): Rule(lambda c: "/office/posters", role_page("print")),
+    ("POST", "/office/posters"): Rule(lambda c: "/office/posters", without_csrf_or_login),
+    ("GET", "/office/posters/{job}"): Rule(
+        lambda c: f"/office/posters/{c.place.job}", someone_elses
+    ),
+    ("GET", "/office/posters/{job}/posters.pdf"): Rule(
+        lambda c: f"/office/posters/{c.place.job}/posters.pdf", someone_elses
     ),
     # The API.
     ("GET", "/api/v1/openapi.json"): public(lambda c: "/api/v1/openapi.json"),
@@ -303,8 +341,13 @@ def place(sessions: sessionmaker[Session], country: dict[str, int]) -> Place:
         _counter, token = make_counter(session, ward)
         make_period(session)
         make_procedure(session)
+        other = make_account(session, "sonoivu3", Role.official, "31")
         make_account(session, "sonoivu2", Role.official, "31")
-        return Place(token=token.token, short_code=token.short_code)
+        job = PosterJob(
+            public_id=str(uuid.uuid4()), account_id=other.id, unit_id=ward.id, size="A4"
+        )
+        session.add(job)
+        return Place(token=token.token, short_code=token.short_code, job=job.public_id)
 
 
 @pytest.fixture

@@ -50,6 +50,7 @@ class NavEntry:
 NAVIGATION: list[NavEntry] = [
     NavEntry("/office/", N_("Overview"), None),
     NavEntry("/office/progress", N_("Progress"), Action.view_progress),
+    NavEntry("/office/posters", N_("Posters"), Action.print_posters),
 ]
 
 

@@ -30,6 +30,7 @@ from hailong.web.callers import (
 from hailong.web.office.csrf import CSRF_FIELD
 from hailong.web.office.home import Home
 from hailong.web.office.pages import LOGIN_URL, Navigation, OfficePages, binding_of, redirect
+from hailong.web.office.posters import PostersPage
 from hailong.web.office.progress import ProgressPage
 from hailong.web.rendering import other_language, request_language
 
@@ -161,6 +162,7 @@ def office_router(
     office = Office(context, pages)
     home = Home(pages)
     progress = ProgressPage(pages, context.notices)
+    posters = PostersPage(pages)
     router = APIRouter(include_in_schema=False)
 
     @router.get("/static/office.css")
@@ -172,6 +174,29 @@ def office_router(
         return pages.script.response()
 
     router.include_router(_pages_router(office, home, progress))
+    router.include_router(_posters_router(posters))
+    return router
+
+
+def _posters_router(posters: PostersPage) -> APIRouter:
+    router = APIRouter(prefix="/office/posters", include_in_schema=False)
+
+    @router.get("")
+    def posters_page(request: Request) -> Response:
+        return posters.page(request)
+
+    @router.post("")
+    async def start_batch(request: Request) -> Response:
+        return await posters.start(request)
+
+    @router.get("/{job}")
+    def batch(request: Request, job: str) -> Response:
+        return posters.job(request, job)
+
+    @router.get("/{job}/posters.pdf")
+    def batch_pdf(request: Request, job: str) -> Response:
+        return posters.download(request, job)
+
     return router
 
 
