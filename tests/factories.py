@@ -57,7 +57,7 @@ def make_period(
         default_quota=quota,
         official_channels=list(official),
         rollup_rule="mean_of_units",
-        counted_review_states=["pending", "approved"],
+        counted_review_states=["received", "has_issues", "approved"],
     )
     session.add(period)
     session.flush()

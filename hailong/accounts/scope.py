@@ -85,12 +85,28 @@ class Actor:
     # None for an admin: the whole country, whatever provinces the tree holds.
     unit_id: int | None
     unit_path: str | None
-    via: Literal["session", "token"]
+    via: Literal["session", "token", "console"]
     # The login session's or the API token's id: what the caller signed in with.
     credential_id: int
 
     def who(self, address: str | None = None) -> Who:
+        if self.via == "console":
+            return Who.console()
         return Who(name=self.username, account_id=self.account_id, address=address)
+
+
+def console_actor() -> Actor:
+    """The operator of a `hailong` command on the server: an administrator's reach, named
+    in the audit log by the system user (accounts are for the office and the API)."""
+    return Actor(
+        account_id=0,
+        username="console",
+        role=Role.admin,
+        unit_id=None,
+        unit_path=None,
+        via="console",
+        credential_id=0,
+    )
 
 
 def may_do(actor: Actor, action: Action) -> bool:

@@ -6,17 +6,20 @@ error under /api/v1/ is JSON, while the pages keep their polite HTML errors.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.security import HTTPBearer
-from sqlalchemy.orm import Session
 
+from hailong.api.counters import counters_router
+from hailong.api.deps import make_deps
+from hailong.api.downloads import downloads_router
 from hailong.api.errors import ERROR_RESPONSES, install_api_errors
+from hailong.api.periods import periods_router
+from hailong.api.progress import progress_router
+from hailong.api.responses import responses_router
 from hailong.api.units import units_router
-from hailong.db import unit_of_work
 from hailong.web.callers import Callers
 from hailong.web.rendering import Renderer
 from hailong.web.security import NoStoreMiddleware
@@ -34,6 +37,10 @@ ward staff their own unit. A unit outside them is not found (404).
 
 Lists come a page at a time: pass the `next_cursor` of a page as `cursor` for the next one,
 until it is null. Errors are `{"error": {"code": ..., "message": {"vi": ..., "en": ...}}}`.
+
+A browser signed in to the office may call the API with its session cookie; whatever changes
+something then needs the `csrf_token` of `GET /me` in the `X-CSRF-Token` header. Every change
+is written to the audit log, with the `comment` a request gives.
 """
 
 
@@ -52,11 +59,13 @@ def create_api(context: AppContext, callers: Callers) -> FastAPI:
     api.add_middleware(NoStoreMiddleware)
     install_api_errors(api, context.catalogs)
 
-    def database() -> Iterator[Session]:
-        with unit_of_work(context.sessions) as session:
-            yield session
-
-    api.include_router(units_router(database, callers.required))
+    deps = make_deps(context, callers)
+    api.include_router(units_router(deps))
+    api.include_router(periods_router(deps))
+    api.include_router(counters_router(deps))
+    api.include_router(progress_router(deps))
+    api.include_router(responses_router(deps))
+    api.include_router(downloads_router(deps))
     _add_docs_page(api, context, callers)
     return api
 

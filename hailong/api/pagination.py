@@ -63,6 +63,19 @@ class PageRequest:
         self.limit = limit
 
 
+# The largest key a cursor may carry: the databases' integer columns stop there.
+MAX_KEY = 2**63 - 1
+
+
+def _checked(after: str | int, key: Any) -> str | int:
+    """A cursor made for another list (or by hand) carries a key of another type: refused
+    politely, never compared with the wrong column."""
+    wanted = key.type.python_type
+    if not isinstance(after, wanted) or (isinstance(after, int) and not 0 <= after <= MAX_KEY):
+        raise BadCursor()
+    return after
+
+
 def keyset_page(
     session: Session,
     query: Select[Any],
@@ -73,7 +86,7 @@ def keyset_page(
 ) -> Page[Item]:
     """One page of `query` ordered by `key` (a unique column), after the cursor's key."""
     if page.after is not None:
-        query = query.where(key > page.after)
+        query = query.where(key > _checked(page.after, key))
     rows: Sequence[Row[Any]] = session.execute(query.order_by(key).limit(page.limit + 1)).all()
     more = len(rows) > page.limit
     rows = rows[: page.limit]

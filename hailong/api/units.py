@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from hailong.accounts.scope import ROLE_ACTIONS, Actor
+from hailong.api.deps import Deps
 from hailong.api.pagination import Page, PageRequest, keyset_page
 from hailong.api.schemas import MeOut, UnitOut
 from hailong.models import Unit
 from hailong.units.scoped import own_unit, visible_unit, visible_units
 
 
-def units_router(
-    database: Callable[[], Iterator[Session]], caller: Callable[..., Actor]
-) -> APIRouter:
+def units_router(deps: Deps) -> APIRouter:
     router = APIRouter(tags=["units"])
+    database, caller = deps.database, deps.caller
 
     @router.get("/units", response_model=Page[UnitOut])
     def list_units(
@@ -37,15 +35,22 @@ def units_router(
         return UnitOut.of(visible_unit(session, actor, code))
 
     @router.get("/me", response_model=MeOut, tags=["accounts"])
-    def me(actor: Actor = Depends(caller), session: Session = Depends(database)) -> MeOut:
-        """Who the token or session belongs to, its unit and what it may do."""
+    def me(
+        request: Request,
+        response: Response,
+        actor: Actor = Depends(caller),
+        session: Session = Depends(database),
+    ) -> MeOut:
+        """Who the token or session belongs to, its unit and what it may do; for a session,
+        the CSRF token its changes must carry."""
         unit = own_unit(session, actor)
         return MeOut(
             username=actor.username,
             role=actor.role,
             unit=UnitOut.of(unit) if unit is not None else None,
-            signed_in_with=actor.via,
+            signed_in_with="token" if actor.via == "token" else "session",
             actions=sorted(ROLE_ACTIONS[actor.role]),
+            csrf_token=deps.csrf_token(request, response, actor),
         )
 
     return router

@@ -41,11 +41,13 @@ class AuditAction(StrEnum):
     # For the services that come next (periods, quotas, counters, reviews, downloads).
     period_add = "period.add"
     period_change = "period.change"
+    period_close = "period.close"
     quota_set = "quota.set"
     counter_add = "counter.add"
     counter_change = "counter.change"
     counter_rotate = "counter.rotate"
     counter_revoke = "counter.revoke"
+    counter_deactivate = "counter.deactivate"
     response_review = "response.review"
     download = "download"
 

@@ -8,17 +8,13 @@ from pathlib import Path
 import typer
 from sqlalchemy.orm import Session
 
+from hailong.accounts.scope import console_actor
+from hailong.audit.service import Who
 from hailong.cli_output import FORMAT_OPTION, OutputFormat, print_json, print_rows, progress_bar
 from hailong.cli_support import cli_context, fail
 from hailong.counters import bulk
-from hailong.counters.service import (
-    add_counter_at,
-    counter_row,
-    counter_rows,
-    revoke_counter,
-    rotate_counter,
-    survey_url,
-)
+from hailong.counters.scoped import create_counter, revoke_counter, rotate_counter
+from hailong.counters.service import counter_rows
 from hailong.i18n import N_, Catalogs, domain_of
 from hailong.units.cli import rejected
 from hailong.units.importing import ImportRejected
@@ -47,6 +43,8 @@ NAME = N_("Counter")
 SHORT_CODE = N_("Short code")
 SURVEY_URL = N_("Survey URL")
 
+# The keys of `hailong counters --format json`, for one counter too.
+LISTED = ("id", "unit_code", "unit_name", "name", "short_code", "survey_url")
 COUNTER_OPTION = typer.Option(..., "--counter", help="The counter's id.")
 
 
@@ -120,13 +118,20 @@ def add_command(
     assert name is not None
     base_url = context.settings.link_base()
     with context.transaction() as session:
-        row = counter_row(add_counter_at(session, unit_code=unit, name=name), base_url=base_url)
+        added = create_counter(
+            session,
+            console_actor(),
+            unit_code=unit,
+            name=name,
+            by=Who.console(),
+            base_url=base_url,
+        )
     if output is OutputFormat.json:
-        print_json(row)
+        print_json({key: getattr(added, key) for key in LISTED})
         return
-    typer.echo(catalogs.both(COUNTER_ADDED, name=row["name"], unit=row["unit_name"]))
-    typer.echo(f"{catalogs.both(SURVEY_URL)}: {row['survey_url']}")
-    typer.echo(f"{catalogs.both(SHORT_CODE)}: {row['short_code']}")
+    typer.echo(catalogs.both(COUNTER_ADDED, name=added.name, unit=added.unit_name))
+    typer.echo(f"{catalogs.both(SURVEY_URL)}: {added.survey_url}")
+    typer.echo(f"{catalogs.both(SHORT_CODE)}: {added.short_code}")
 
 
 def import_command(
@@ -167,19 +172,28 @@ def rotate_command(ctx: typer.Context, counter_id: int = COUNTER_OPTION) -> None
     context = cli_context(ctx)
     base_url = context.settings.link_base()
     with context.transaction() as session:
-        live = rotate_counter(session, counter_id)
+        rotated = rotate_counter(
+            session, console_actor(), counter_id, by=Who.console(), base_url=base_url
+        )
     message = _catalogs().both(
         ROTATED,
-        counter=live.counter.name,
-        unit=live.unit.name,
-        url=survey_url(base_url, live.token.token),
-        short_code=live.token.short_code,
+        counter=rotated.name,
+        unit=rotated.unit_name,
+        url=rotated.survey_url,
+        short_code=rotated.short_code,
     )
     typer.echo(message)
 
 
 def revoke_command(ctx: typer.Context, counter_id: int = COUNTER_OPTION) -> None:
     """Take a counter out of service: its QR code and short code stop working."""
-    with cli_context(ctx).transaction() as session:
-        live = revoke_counter(session, counter_id)
-    typer.echo(_catalogs().both(REVOKED, counter=live.counter.name, unit=live.unit.name))
+    context = cli_context(ctx)
+    with context.transaction() as session:
+        revoked = revoke_counter(
+            session,
+            console_actor(),
+            counter_id,
+            by=Who.console(),
+            base_url=context.settings.link_base(),
+        )
+    typer.echo(_catalogs().both(REVOKED, counter=revoked.name, unit=revoked.unit_name))

@@ -21,7 +21,6 @@ from hailong.i18n import N_
 from hailong.models import Counter, CounterToken, TokenState, Unit
 from hailong.models.base import utcnow
 from hailong.units.importing import column_length
-from hailong.units.service import surveyed_unit_by_code
 
 COUNTER_NAME_LIMIT = column_length(Counter.__table__.c.name)
 
@@ -203,13 +202,6 @@ def add_counter(session: Session, *, unit: Unit, name: str) -> tuple[Counter, Co
     return counter, issue_token(session, counter)
 
 
-def add_counter_at(session: Session, *, unit_code: str, name: str) -> LiveCounter:
-    """A new counter at a unit that takes surveys, with its first token."""
-    unit = surveyed_unit_by_code(session, unit_code)
-    counter, token = add_counter(session, unit=unit, name=counter_name(name))
-    return LiveCounter(counter=counter, unit=unit, token=token)
-
-
 def live_counter(session: Session, counter_id: int) -> LiveCounter:
     """The counter with this id and its current token; a polite error if it has none."""
     counter = session.get(Counter, counter_id)
@@ -228,20 +220,6 @@ def printable_counter(session: Session, counter_id: int) -> LiveCounter:
     if not live.unit.active:
         # A scan would only meet the "no longer in use" page: printing it helps nobody.
         raise UnitClosed(counter_id=counter_id, unit=live.unit.name)
-    return live
-
-
-def rotate_counter(session: Session, counter_id: int) -> LiveCounter:
-    """New token and short code; the old poster then opens the "replaced" page."""
-    live = printable_counter(session, counter_id)
-    token = rotate(session, live.counter)
-    return LiveCounter(counter=live.counter, unit=live.unit, token=token)
-
-
-def revoke_counter(session: Session, counter_id: int) -> LiveCounter:
-    """Takes the counter out of service; returns it as it was, for the operator's message."""
-    live = live_counter(session, counter_id)
-    revoke(session, live.counter)
     return live
 
 
@@ -290,15 +268,3 @@ def counter_rows(
             query
         ).tuples()
     ]
-
-
-def counter_row(live: LiveCounter, *, base_url: str) -> dict[str, object]:
-    """One counter as `counter_rows` lists it."""
-    return {
-        "id": live.counter.id,
-        "unit_code": live.unit.code,
-        "unit_name": live.unit.name,
-        "name": live.counter.name,
-        "short_code": live.token.short_code,
-        "survey_url": survey_url(base_url, live.token.token),
-    }

@@ -19,7 +19,11 @@ from survey_flows import Questionnaire
 MEAN_OF_UNITS = "mean_of_units"
 POOLED = "pooled"
 MEAN_OF_CRITERIA = "mean_of_criteria"
-DEFAULT_COUNTED_STATES = (ReviewState.pending.value, ReviewState.approved.value)
+DEFAULT_COUNTED_STATES = (
+    ReviewState.received.value,
+    ReviewState.has_issues.value,
+    ReviewState.approved.value,
+)
 # Warning signals: the share of answers 2-3 ("some" or "many" officials / cases).
 WARNINGS: Mapping[str, tuple[str, ...]] = {
     "harassment": ("2", "3"),

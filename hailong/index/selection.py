@@ -26,6 +26,9 @@ class IndexSelection:
     period: Period
     unit: Unit | None = None  # the unit and everything below it; None: the whole country
     channels: ChannelGroup = ChannelGroup.official
+    # The units of the subtree whose rows may be shown (a caller who does not reach all of
+    # them: ward staff and the departments below their ward); None: every one.
+    shown: frozenset[int] | None = None
 
 
 def channel_group(value: str | ChannelGroup) -> ChannelGroup:

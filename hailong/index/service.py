@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import gc
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import ParamSpec, TypeVar
@@ -364,6 +364,14 @@ def index_by_field(
         index = IndexResult(period, ChannelGroup(channels), formula, codes, root)
         result.append(FieldIndex(name, index))
     return result
+
+
+def prune(node: IndexNode, shown: Collection[int]) -> None:
+    """Leave out the units below `node` not in `shown` (and everything below them): their
+    counts stay in the figures above them, but nothing names them."""
+    node.children = [c for c in node.children if c.unit is not None and c.unit.id in shown]
+    for child in node.children:
+        prune(child, shown)
 
 
 def walk(node: IndexNode, visit: Callable[[IndexNode, int], None], depth: int = 0) -> None:

@@ -31,9 +31,12 @@ class ResponseStatus(StrEnum):
 
 
 class ReviewState(StrEnum):
-    pending = "pending"
+    """An official's decision on a response, named as ODK Central names them."""
+
+    received = "received"  # not looked at yet: counted
+    has_issues = "has_issues"  # looked at, something to check: still counted until rejected
     approved = "approved"
-    rejected = "rejected"
+    rejected = "rejected"  # left out of the index
 
 
 class TokenState(StrEnum):

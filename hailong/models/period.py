@@ -26,6 +26,10 @@ class Period(Base):
     rollup_rule: Mapped[str] = mapped_column(String(32), default="mean_of_units")
     counted_review_states: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The unit whose officials run the period (its subtree's); NULL: run by administrators.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    # Set when an official closes the period early: no survey starts or goes on after it.
+    closed_at: Mapped[datetime | None]
 
     questionnaire: Mapped[QuestionnaireVersion] = relationship(lazy="raise")
 

@@ -35,7 +35,7 @@ class Response(Base):
     questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_version.id"))
     channel: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="in_progress")
-    review_state: Mapped[str] = mapped_column(String(16), default="pending")
+    review_state: Mapped[str] = mapped_column(String(16), default="received")
     # Denormalised from the `procedure` answer, for filters and tallies.
     procedure_code: Mapped[str | None] = mapped_column(String(64))
     # Keyed hash (HMAC) of a chat user id; never the raw id.

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import typer
 
+from hailong.accounts.scope import console_actor
+from hailong.audit.service import Who
 from hailong.channels import CHANNEL_CODES
 from hailong.cli_output import FORMAT_OPTION, OutputFormat, print_json, print_rows
 from hailong.cli_support import cli_context
 from hailong.i18n import N_, Catalogs, domain_of
-from hailong.periods.service import add_period, parse_day, period_rows, set_quota, today_in_vietnam
+from hailong.periods.scoped import NewPeriod, close_period, create_period, set_quota
+from hailong.periods.service import parse_day, period_rows, today_in_vietnam
 
 PERIOD_ADDED = N_(
     "Period {code} added: {start} to {end}, questionnaire {questionnaire}, quota {quota}."
 )
 QUOTA_SET = N_("Quota for {unit} in period {period}: {quota}.")
+PERIOD_CLOSED = N_("Period {code} is closed: no survey starts or goes on in it any more.")
 CODE = N_("Code")
 START = N_("Start")
 END = N_("End")
@@ -21,6 +25,7 @@ QUESTIONNAIRE = N_("Questionnaire")
 QUOTA = N_("Quota")
 OFFICIAL = N_("Official channels")
 OPEN_NOW = N_("Open now")
+CLOSED = N_("Closed")
 
 
 def _catalogs() -> Catalogs:
@@ -34,6 +39,7 @@ def register(app: typer.Typer) -> None:
     periods_app.command("add")(add_command)
     periods_app.command("list")(list_command)
     periods_app.command("quota")(quota_command)
+    periods_app.command("close")(close_command)
 
 
 def add_command(
@@ -48,17 +54,17 @@ def add_command(
     ),
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
-    """Open a survey period."""
+    """Open a survey period (run by administrators, for every unit)."""
+    new = NewPeriod(
+        code=code,
+        start=parse_day(start),
+        end=parse_day(end),
+        questionnaire=questionnaire,
+        quota=quota,
+        official=official.split(","),
+    )
     with cli_context(ctx).transaction() as session:
-        period = add_period(
-            session,
-            code=code,
-            start=parse_day(start),
-            end=parse_day(end),
-            questionnaire=questionnaire,
-            quota=quota,
-            official=official.split(","),
-        )
+        period = create_period(session, console_actor(), new, by=Who.console())
         (row,) = period_rows(session, today_in_vietnam(), code=period.code)
     if output is OutputFormat.json:
         print_json(row)
@@ -80,6 +86,7 @@ def list_command(ctx: typer.Context, output: OutputFormat = FORMAT_OPTION) -> No
         ("quota", catalogs.both(QUOTA)),
         ("official", catalogs.both(OFFICIAL)),
         ("open", catalogs.both(OPEN_NOW)),
+        ("closed", catalogs.both(CLOSED)),
     ]
     print_rows(rows, columns, output)
 
@@ -93,9 +100,20 @@ def quota_command(
 ) -> None:
     """Set one unit's quota for a period, instead of the period's default."""
     with cli_context(ctx).transaction() as session:
-        set_quota(session, period_code=period, unit_code=unit, quota=quota)
+        set_quota(session, console_actor(), period, unit_code=unit, quota=quota, by=Who.console())
     result = {"period": period, "unit": unit, "quota": quota}
     if output is OutputFormat.json:
         print_json(result)
     else:
         typer.echo(_catalogs().both(QUOTA_SET, **result))
+
+
+def close_command(
+    ctx: typer.Context,
+    code: str = typer.Option(..., "--code", help="The period's code."),
+    comment: str | None = typer.Option(None, "--comment", help="Why, for the audit log."),
+) -> None:
+    """Close a period now: no survey starts or goes on in it; what was stored still counts."""
+    with cli_context(ctx).transaction() as session:
+        period = close_period(session, console_actor(), code, comment=comment, by=Who.console())
+    typer.echo(_catalogs().both(PERIOD_CLOSED, code=period.code))

@@ -5,7 +5,7 @@ Periods are dated in Vietnam's calendar, whatever the server's clock zone.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -17,12 +17,17 @@ from hailong.i18n import N_
 from hailong.models import Period, QuestionnaireVersion, Quota, ReviewState
 from hailong.questionnaires.service import questionnaire_by_code
 from hailong.units.importing import column_length
-from hailong.units.service import unit_by_code
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 # The methodology counts every response an official has not rejected, unless a period says so.
-COUNTED_REVIEW_STATES = [ReviewState.pending.value, ReviewState.approved.value]
+COUNTED_REVIEW_STATES = [
+    ReviewState.received.value,
+    ReviewState.has_issues.value,
+    ReviewState.approved.value,
+]
 PERIOD_CODE_LIMIT = column_length(Period.__table__.c.code)
+# session.info key: ids of the periods changed in the session's transaction.
+CHANGED_PERIODS = "hailong.changed_periods"
 
 
 def today_in_vietnam(now: datetime | None = None) -> date:
@@ -70,6 +75,21 @@ class PeriodExists(BadInput):
     message = N_("There is already a period with the code {code}.")
 
 
+def period_changed(session: Session, period: Period) -> None:
+    """Every change of a period or of its quotas ends here, once flushed.
+
+    The changed periods are noted on the session; whatever keeps periods in a cache reads
+    them when the transaction commits (and forgets them when it rolls back).
+    """
+    session.info.setdefault(CHANGED_PERIODS, set()).add(period.id)
+
+
+def in_vietnam(moment: datetime) -> str:
+    """A stored moment as Vietnam's time; SQLite hands it back without its zone (UTC)."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(VIETNAM).isoformat(timespec="seconds")
+
+
 def parse_day(value: str) -> date:
     """A calendar day written YYYY-MM-DD."""
     try:
@@ -82,7 +102,7 @@ def open_period(session: Session, today: date) -> Period:
     """The period open today (the latest to start, if several); a polite error otherwise."""
     current = session.scalar(
         select(Period)
-        .where(Period.start_date <= today, Period.end_date >= today)
+        .where(Period.start_date <= today, Period.end_date >= today, Period.closed_at.is_(None))
         .order_by(Period.start_date.desc(), Period.id.desc())
         .limit(1)
     )
@@ -92,7 +112,10 @@ def open_period(session: Session, today: date) -> Period:
     if upcoming is not None:
         raise PeriodNotOpen(start=upcoming.start_date, end=upcoming.end_date)
     last = session.scalar(
-        select(Period).where(Period.end_date < today).order_by(Period.end_date.desc()).limit(1)
+        select(Period)
+        .where((Period.end_date < today) | Period.closed_at.is_not(None))
+        .order_by(Period.end_date.desc())
+        .limit(1)
     )
     if last is not None:
         raise PeriodClosed(start=last.start_date, end=last.end_date)
@@ -102,14 +125,17 @@ def open_period(session: Session, today: date) -> Period:
 def next_period(session: Session, today: date) -> Period | None:
     """The first period to start after today."""
     return session.scalar(
-        select(Period).where(Period.start_date > today).order_by(Period.start_date).limit(1)
+        select(Period)
+        .where(Period.start_date > today, Period.closed_at.is_(None))
+        .order_by(Period.start_date)
+        .limit(1)
     )
 
 
 def ensure_still_open(period: Period, today: date) -> None:
     if today < period.start_date:
         raise PeriodNotOpen(start=period.start_date, end=period.end_date)
-    if today > period.end_date:
+    if today > period.end_date or period.closed_at is not None:
         raise PeriodClosed(start=period.start_date, end=period.end_date)
 
 
@@ -186,22 +212,6 @@ def add_period(
     return period
 
 
-def set_quota(session: Session, *, period_code: str, unit_code: str, quota: int) -> Quota:
-    """One unit's quota for a period, instead of the period's default."""
-    period = period_by_code(session, period_code)
-    unit = unit_by_code(session, unit_code)
-    row = session.scalar(
-        select(Quota).where(Quota.period_id == period.id, Quota.unit_id == unit.id)
-    )
-    if row is None:
-        row = Quota(period_id=period.id, unit_id=unit.id, quota=check_quota(quota))
-        session.add(row)
-    else:
-        row.quota = check_quota(quota)
-    session.flush()
-    return row
-
-
 def period_rows(
     session: Session, today: date, *, code: str | None = None
 ) -> list[dict[str, object]]:
@@ -222,7 +232,8 @@ def period_rows(
             "questionnaire": questionnaire,
             "quota": period.default_quota,
             "official": list(period.official_channels),
-            "open": period.start_date <= today <= period.end_date,
+            "open": period.closed_at is None and period.start_date <= today <= period.end_date,
+            "closed": None if period.closed_at is None else in_vietnam(period.closed_at),
         }
         for period, questionnaire in session.execute(query).tuples()
     ]

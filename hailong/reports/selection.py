@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from hailong.index.selection import IndexSelection, parent_of
-from hailong.index.service import IndexResult, compute_index
+from hailong.index.service import IndexResult, compute_index, prune
 from hailong.models import Unit
 from hailong.questionnaires.service import questionnaire_by_id
 from hailong.reports.words import WHOLE_COUNTRY, Words
@@ -36,5 +36,7 @@ def computed_index(session: Session, selection: IndexSelection, words: Words) ->
         channels=selection.channels,
         national_name=words(WHOLE_COUNTRY),
     )
+    if selection.shown is not None:
+        prune(result.root, selection.shown)
     questionnaire = questionnaire_by_id(session, period.questionnaire_id)
     return ComputedIndex(selection, result, questionnaire, parent_of(session, selection.unit))

@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 
+from hailong.audit.service import Who
 from hailong.cli_support import cli_context, fail
 from hailong.i18n import N_, Catalogs
 from hailong.responses.importing import RowProblem, describe, import_responses
@@ -82,7 +83,8 @@ def register(app: typer.Typer, import_app: typer.Typer) -> None:
 
 REVIEWED = N_("Response {public_id} is now {state}.")
 REVIEW_STATES = {
-    "pending": N_("pending (counted until an official decides)"),
+    "received": N_("received (counted until an official decides)"),
+    "has_issues": N_("has issues (counted until an official decides)"),
     "approved": N_("approved (counted)"),
     "rejected": N_("rejected (left out of the index)"),
 }
@@ -93,18 +95,26 @@ def review_command(
     form_id: str = typer.Option(
         ..., "--id", help="The form_id column of `hailong download responses`."
     ),
-    state: str = typer.Option(..., "--state", help="approved, rejected or pending."),
+    state: str = typer.Option(..., "--state", help="received, has_issues, approved or rejected."),
     unit: str | None = typer.Option(
         None, "--unit", help="Its unit_code, when a paper form's id is used in several units."
     ),
     period: str | None = typer.Option(
         None, "--period", help="Its period, when a paper form's id is used in several periods."
     ),
+    comment: str | None = typer.Option(None, "--comment", help="Why, for the audit log."),
 ) -> None:
-    """Approve or reject a response; a rejected one is left out of the index."""
+    """Approve or reject a response (or mark it has_issues); a rejected one is left out of
+    the index. The decision is in the audit log."""
     with cli_context(ctx).transaction() as session:
         decided = review(
-            session, form_id=form_id, state=state, unit_code=unit, period_code=period
+            session,
+            form_id=form_id,
+            state=state,
+            unit_code=unit,
+            period_code=period,
+            comment=comment,
+            by=Who.console(),
         ).review_state
     typer.echo(_reviewed(Catalogs("reports"), form_id.strip(), decided))
 

@@ -67,6 +67,8 @@ class ResponseFilter:
     # Submitted on these Vietnam calendar days, both included.
     submitted_from: date | None = None
     submitted_to: date | None = None
+    # Only these units of the subtree (a caller who does not reach them all); None: every one.
+    shown_units: frozenset[int] | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = [
@@ -76,6 +78,8 @@ class ResponseFilter:
         if self.unit is not None:
             subtree = select(Unit.id).where(Unit.path.startswith(self.unit.path))
             conditions.append(Response.unit_id.in_(subtree))
+        if self.shown_units is not None:
+            conditions.append(Response.unit_id.in_(sorted(self.shown_units)))
         if self.channels:
             conditions.append(Response.channel.in_(self.channels))
         if self.review_states:

@@ -1,13 +1,14 @@
-"""Officials' decisions on responses: approved, rejected (left out of the index) or back to
-pending. A response is found by what the responses download shows in its `form_id` column: a
-paper form's serial number (unique within its unit and period), or any other response's public
-id."""
+"""Officials' decisions on responses, in ODK Central's words: received (not decided yet),
+has_issues, approved, rejected (left out of the index). A response is found by what the
+responses download shows in its `form_id` column: a paper form's serial number (unique within
+its unit and period), or any other response's public id."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from hailong.audit.service import AuditAction, Who, record
 from hailong.errors import BadInput, NotFound
 from hailong.i18n import N_
 from hailong.models import Response, ReviewState
@@ -65,16 +66,40 @@ def find_response(
     raise UnknownForm(form_id=shown, unit=unit_code or "*", period=period_code or "*")
 
 
+def decide(
+    session: Session, response: Response, state: ReviewState, *, comment: str | None, by: Who
+) -> bool:
+    """An official's decision on a response: its tallies move with it and the audit log
+    says who decided, in this transaction. False when the response was in that state
+    already (nothing changes; a comment given is still recorded)."""
+    before = response.review_state
+    tallies.set_review_state(session, response, state)
+    changed = response.review_state != before
+    if changed or comment:
+        record(
+            session,
+            by=by,
+            action=AuditAction.response_review,
+            unit_id=response.unit_id,
+            target=response.public_id,
+            comment=comment,
+            details={"state": [before, response.review_state]},
+        )
+    return changed
+
+
 def review(
     session: Session,
     *,
     form_id: str,
     state: str,
+    by: Who,
+    comment: str | None = None,
     unit_code: str | None = None,
     period_code: str | None = None,
 ) -> Response:
-    """An official's decision on a response; its tallies move with it, in this transaction."""
+    """A decision on the response a download's row names (`hailong responses review`)."""
     decided = review_state(state)
     response = find_response(session, form_id=form_id, unit_code=unit_code, period_code=period_code)
-    tallies.set_review_state(session, response, decided)
+    decide(session, response, decided, comment=comment, by=by)
     return response

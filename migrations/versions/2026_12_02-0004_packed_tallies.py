@@ -85,11 +85,15 @@ def upgrade() -> None:
 
 
 def _rebuild() -> None:
+    from sqlalchemy.orm import load_only
+
     from hailong.models import Period
     from hailong.tallies import verify
 
     session = Session(bind=op.get_bind())
-    for period in session.scalars(sa.select(Period).order_by(Period.id)).all():
+    # Only the columns this revision knew: later revisions add others to the model.
+    known = load_only(Period.id, Period.questionnaire_id)
+    for period in session.scalars(sa.select(Period).options(known).order_by(Period.id)).all():
         verify.rebuild(session, period)
     session.flush()
 

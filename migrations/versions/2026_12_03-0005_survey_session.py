@@ -106,12 +106,17 @@ def _periods_with(status: str) -> list[int]:
 
 
 def _rebuild(period_ids: list[int]) -> None:
+    from sqlalchemy.orm import load_only
+
     from hailong.models import Period
     from hailong.tallies import verify
 
     session = Session(bind=op.get_bind())
     for period_id in sorted(period_ids):
-        period = session.get(Period, period_id)
+        # Only the columns this revision knew: later revisions add others to the model.
+        period = session.get(
+            Period, period_id, options=[load_only(Period.id, Period.questionnaire_id)]
+        )
         if period is not None:
             verify.rebuild(session, period)
     session.flush()

@@ -97,6 +97,7 @@ class TestSeedDemo:
                 "quota": 30,
                 "official": ALL_CHANNELS,
                 "open": True,
+                "closed": None,
             }
         ]
 

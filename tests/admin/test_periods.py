@@ -53,13 +53,14 @@ class TestAdd:
                 "quota": 30,
                 "official": ALL_CHANNELS,
                 "open": True,
+                "closed": None,
             }
         ]
         with sessions() as session:
             period = open_period(session, today_in_vietnam())
             assert period.code == str(year)
             # Counted as the methodology says: every response not rejected.
-            assert sorted(period.counted_review_states) == ["approved", "pending"]
+            assert sorted(period.counted_review_states) == ["approved", "has_issues", "received"]
 
     def test_chosen_channels_quota_and_a_closed_period(self, hailong: Hailong) -> None:
         result = hailong(
@@ -74,6 +75,7 @@ class TestAdd:
             "quota": 90,
             "official": ["email", "interview"],
             "open": False,
+            "closed": None,
         }
 
     @pytest.mark.parametrize(

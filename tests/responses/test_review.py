@@ -100,4 +100,4 @@ class TestReviewWhatTheDownloadShows:
         assert sure.exit_code == 0, sure.stderr
         found = states(sessions)
         assert found[("HA-00007", str(wards[1].id))] == "rejected"
-        assert found[("HA-00007", str(wards[0].id))] == "pending"
+        assert found[("HA-00007", str(wards[0].id))] == "received"
