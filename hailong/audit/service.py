@@ -9,7 +9,7 @@ remove a line, here or anywhere in the product (and the database refuses it, see
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -158,3 +158,25 @@ def lines(
         query = query.where(AuditEntry.at >= since)
     for row in session.execute(query.execution_options(yield_per=batch)):
         yield Line(*row)
+
+
+def trail(session: Session, *, target: str, actions: Iterable[AuditAction]) -> list[Line]:
+    """The entries about one thing (a response's public id, say), oldest first; the caller
+    has already found that thing within the actor's reach."""
+    on_unit = aliased(Unit)
+    query = (
+        select(
+            AuditEntry.id,
+            AuditEntry.at,
+            AuditEntry.actor,
+            AuditEntry.action,
+            on_unit.code,
+            AuditEntry.target,
+            AuditEntry.comment,
+            AuditEntry.address,
+        )
+        .outerjoin(on_unit, AuditEntry.unit_id == on_unit.id)
+        .where(AuditEntry.target == target, AuditEntry.action.in_([str(a) for a in actions]))
+        .order_by(AuditEntry.id)
+    )
+    return [Line(*row) for row in session.execute(query)]

@@ -21,6 +21,7 @@ from hailong.accounts.scope import ROLE_LABELS, Action, Actor, may_do, unit_in_s
 from hailong.errors import NotFound
 from hailong.i18n import N_
 from hailong.models import Period, Unit
+from hailong.periods.scoped import seen_periods
 from hailong.periods.service import today_in_vietnam
 from hailong.settings import Settings
 from hailong.web.callers import Callers
@@ -50,6 +51,7 @@ class NavEntry:
 NAVIGATION: list[NavEntry] = [
     NavEntry("/office/", N_("Overview"), None),
     NavEntry("/office/progress", N_("Progress"), Action.view_progress),
+    NavEntry("/office/responses", N_("Verification"), Action.verify_responses),
     NavEntry("/office/posters", N_("Posters"), Action.print_posters),
 ]
 
@@ -92,7 +94,8 @@ def find_place(
 ) -> Place:
     """The page's period (the one asked for, or today's) and unit (the one asked for if in
     scope, else the account's own); a unit outside the scope is not found."""
-    periods = list(session.scalars(select(Period).order_by(Period.start_date, Period.code)))
+    query = select(Period).where(seen_periods(actor)).order_by(Period.start_date, Period.code)
+    periods = list(session.scalars(query))
     chosen = default_period(periods)
     if period:
         chosen = next((p for p in periods if p.code == period.strip()), None)

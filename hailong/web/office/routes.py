@@ -32,6 +32,7 @@ from hailong.web.office.home import Home
 from hailong.web.office.pages import LOGIN_URL, Navigation, OfficePages, binding_of, redirect
 from hailong.web.office.posters import PostersPage
 from hailong.web.office.progress import ProgressPage
+from hailong.web.office.verification import Verification
 from hailong.web.rendering import other_language, request_language
 
 if TYPE_CHECKING:
@@ -175,6 +176,25 @@ def office_router(
 
     router.include_router(_pages_router(office, home, progress))
     router.include_router(_posters_router(posters))
+    router.include_router(_verification_router(Verification(pages)))
+    return router
+
+
+def _verification_router(verification: Verification) -> APIRouter:
+    router = APIRouter(prefix="/office/responses", include_in_schema=False)
+
+    @router.get("")
+    def responses_page(request: Request) -> Response:
+        return verification.list_page(request)
+
+    @router.post("/review")
+    async def review(request: Request) -> Response:
+        return await verification.review(request)
+
+    @router.get("/{public_id}")
+    def response_page(request: Request, public_id: str) -> Response:
+        return verification.detail_page(request, public_id)
+
     return router
 
 
