@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from hailong.accounts.scope import Action, Actor, unit_in_scope
+from hailong.accounts.scope import Action, Actor, require, unit_in_scope
 from hailong.db import unit_of_work
 from hailong.errors import BadInput, NotFound
 from hailong.i18n import N_, Catalogs
@@ -170,3 +170,36 @@ def _finish(
             .where(PosterJob.id == job_id)
             .values(state=state.value, pdf=pdf, updated_at=now, finished_at=now)
         )
+
+
+def counter_poster_pdf(
+    session: Session, actor: Actor, counter_id: int, *, size: str | None, settings: Settings
+) -> tuple[str, bytes]:
+    """One counter's poster as a one-page PDF, built at once (a page takes a moment); the
+    counter must be one the actor may print, in service."""
+    from hailong.counters.scoped import get_counter
+
+    require(actor, Action.print_posters)
+    view = get_counter(session, actor, counter_id, base_url=settings.public_base_url)
+    unit = unit_in_scope(session, actor, view.unit_code, Action.print_posters)
+    if view.short_code is None or not view.active:
+        raise service.NothingToPrint(code=unit.code)
+    base_url = settings.link_base(pages=1)
+    found = [
+        poster
+        for poster in service.posters_of_units(session, [unit.id], base_url=base_url)
+        if poster.short_code == view.short_code
+    ]
+    if not found:
+        raise service.NothingToPrint(code=unit.code)
+    frame = PosterFrame(
+        size=poster_size(size),
+        channels=configured_channels(settings),
+        period=service.period_for_posters(session, today=today_in_vietnam()),
+        text=PosterText(Catalogs("qr")),
+    )
+    from qr.posters import write_posters
+
+    out = io.BytesIO()
+    write_posters(out, found, frame)
+    return f"poster-{unit.code}-{counter_id}-{frame.size.value}.pdf", out.getvalue()

@@ -52,6 +52,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("/office/", N_("Overview"), None),
     NavEntry("/office/progress", N_("Progress"), Action.view_progress),
     NavEntry("/office/responses", N_("Verification"), Action.verify_responses),
+    NavEntry("/office/counters", N_("Counters"), Action.manage_counters),
     NavEntry("/office/posters", N_("Posters"), Action.print_posters),
 ]
 

@@ -27,6 +27,7 @@ from hailong.web.callers import (
     client_address,
     office_cookie_options,
 )
+from hailong.web.office.counters import CountersPage
 from hailong.web.office.csrf import CSRF_FIELD
 from hailong.web.office.home import Home
 from hailong.web.office.pages import LOGIN_URL, Navigation, OfficePages, binding_of, redirect
@@ -177,6 +178,37 @@ def office_router(
     router.include_router(_pages_router(office, home, progress))
     router.include_router(_posters_router(posters))
     router.include_router(_verification_router(Verification(pages)))
+    router.include_router(_counters_router(CountersPage(pages)))
+    return router
+
+
+def _counters_router(counters: CountersPage) -> APIRouter:
+    router = APIRouter(prefix="/office/counters", include_in_schema=False)
+
+    @router.get("")
+    def counters_page(request: Request) -> Response:
+        return counters.page(request)
+
+    @router.post("")
+    async def add_counters(request: Request) -> Response:
+        return await counters.add(request)
+
+    @router.post("/{counter_id}")
+    async def change_counter(request: Request, counter_id: int) -> Response:
+        return await counters.change(request, counter_id)
+
+    @router.get("/{counter_id}/revoke")
+    def revoke_page(request: Request, counter_id: int) -> Response:
+        return counters.revoke_page(request, counter_id)
+
+    @router.post("/{counter_id}/revoke")
+    async def revoke(request: Request, counter_id: int) -> Response:
+        return await counters.revoke(request, counter_id)
+
+    @router.get("/{counter_id}/poster.pdf")
+    def poster(request: Request, counter_id: int) -> Response:
+        return counters.poster(request, counter_id)
+
     return router
 
 
