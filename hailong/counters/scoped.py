@@ -140,7 +140,8 @@ def _managed(session: Session, actor: Actor, counter_id: int) -> tuple[Counter, 
     ).first()
     if found is None:
         raise CounterNotFound(counter_id=counter_id)
-    return found.tuple()
+    counter, unit = found
+    return counter, unit
 
 
 def _revoked(session: Session, counter: Counter) -> bool:

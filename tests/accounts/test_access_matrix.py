@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from fastapi import FastAPI
@@ -28,6 +29,7 @@ from hailong.settings import Settings
 from hailong.web.office import progress
 from tests.accounts.conftest import UNITS, Credentials, credentials_for, make_account
 from tests.factories import make_counter, make_period, make_procedure
+from tests.index.survey import answer, sipas_form
 
 # Who each account is, and which unit is its own, below it, and foreign to it.
 TARGETS = {
@@ -41,6 +43,33 @@ VISIBLE = {
     "admin": {code for code, *_ in UNITS},
     "official": {"31", "11413", "11341", "11413-TT"},
     "ward_staff": {"11413"},
+    "enumerator": set(),
+}
+# The periods each role sees, by the unit that runs them ("" : administrators): those of its
+# units and of the units above its own.
+SEEN = {
+    "admin": {"", *(code for code, *_ in UNITS)},
+    "official": {"", "31", "11413", "11341", "11413-TT"},
+    "ward_staff": {"", "31", "11413"},
+    "enumerator": {"", "31", "11413"},
+}
+# What each role may do, as the issue says: an official everything within its subtree, ward
+# staff their office (progress, counters, posters, downloads) but no verification,
+# enumerators only interviews. Actions named as in hailong.accounts.scope.
+EVERYTHING = {
+    "manage_periods",
+    "manage_quotas",
+    "manage_counters",
+    "view_progress",
+    "view_index",
+    "view_responses",
+    "verify_responses",
+    "download",
+}
+ACTIONS = {
+    "admin": EVERYTHING,
+    "official": EVERYTHING,
+    "ward_staff": {"manage_counters", "view_progress", "view_index", "download"},
     "enumerator": set(),
 }
 RELATIONS = ("own", "child", "foreign")
@@ -87,6 +116,10 @@ CALLERS = [
 class Place:
     token: str
     short_code: str
+    period: str  # run by administrators, with a response at every unit
+    counters: dict[str, int]  # unit code -> a counter's id
+    spare_counters: dict[str, int]  # unit code -> a counter the matrix revokes
+    responses: dict[str, str]  # unit code -> a response's public id
     job: str  # a poster batch of an account that is none of the callers
 
 
@@ -115,6 +148,7 @@ class Rule:
     expect: Expect
     # Public routes answer the same whoever calls: the test compares with nobody's answer.
     public: bool = False
+    body: Callable[[Call], object] | None = None  # JSON sent with the request
 
 
 def public(url: Callable[[Call], str]) -> Rule:
@@ -158,6 +192,67 @@ def units_of_scope(call: Call, answer: Answer) -> None:
     assert caller.role is not None
     assert answer.status == 200
     assert {item["code"] for item in answer.json["items"]} == VISIBLE[caller.role]  # type: ignore[index]
+
+
+def unit_name(code: str) -> str:
+    return next(name for unit_code, name, *_ in UNITS if unit_code == code)
+
+
+def scoped(action: str, ok: int = 200) -> Expect:
+    """The caller's role may take `action`, and reaches the target unit: `ok`; otherwise 403
+    or 404 and nothing of the unit; nobody, a disabled account or a revoked token: 401."""
+
+    def check(call: Call, answer: Answer) -> None:
+        caller = call.caller
+        if not caller.valid:
+            assert answer.status == 401, answer.text[:300]
+            return
+        assert caller.role is not None
+        if action in ACTIONS[caller.role] and caller.target in VISIBLE[caller.role]:
+            assert answer.status == ok, answer.text[:300]
+        else:
+            assert answer.status in (403, 404), answer.text[:300]
+            assert unit_name(caller.target) not in answer.text
+
+    return check
+
+
+def period_of_unit(call: Call, answer: Answer) -> None:
+    """A period run by the target unit: seen by those who reach it or are below it."""
+    caller = call.caller
+    if not caller.valid:
+        assert answer.status == 401
+        return
+    assert caller.role is not None
+    expected = 200 if caller.target in SEEN[caller.role] else 404
+    assert answer.status == expected, answer.text[:300]
+
+
+def periods_seen(call: Call, answer: Answer) -> None:
+    caller = call.caller
+    if not caller.valid:
+        assert answer.status == 401
+        return
+    assert caller.role is not None
+    assert answer.status == 200
+    codes = {item["code"] for item in answer.json["items"]}  # type: ignore[index]
+    expected = {f"per-{unit}" if unit else call.place.period for unit in SEEN[caller.role]}
+    # Periods the matrix's own POST added are seen too; none of another's units.
+    assert expected <= codes, codes
+    foreign = {f"per-{code}" for code, *_ in UNITS} - expected
+    assert not codes & foreign, codes
+
+
+def counters_of_scope(call: Call, answer: Answer) -> None:
+    caller = call.caller
+    if not caller.valid:
+        assert answer.status == 401
+        return
+    assert caller.role is not None
+    assert answer.status == 200
+    units = {item["unit_code"] for item in answer.json["items"]}  # type: ignore[index]
+    reached = VISIBLE[caller.role] if "manage_counters" in ACTIONS[caller.role] else set()
+    assert units == reached
 
 
 def page_or_login(call: Call, answer: Answer) -> None:
@@ -278,6 +373,35 @@ MATRIX: dict[tuple[str, str], Rule] = {
         lambda c: f"/office/progress/events?unit={c.caller.target}",
         scoped_page("view_progress", login=False),
     ),
+    ("GET", "/office/responses"): Rule(
+        lambda c: f"/office/responses?unit={c.caller.target}", scoped_page("verify_responses")
+    ),
+    ("GET", "/office/responses/{public_id}"): Rule(
+        lambda c: f"/office/responses/{c.place.responses[c.caller.target]}",
+        scoped_page("verify_responses"),
+    ),
+    ("POST", "/office/responses/review"): Rule(
+        lambda c: "/office/responses/review", without_csrf_or_login
+    ),
+    ("GET", "/office/counters"): Rule(
+        lambda c: f"/office/counters?unit={c.caller.target}", scoped_page("manage_counters")
+    ),
+    ("POST", "/office/counters"): Rule(lambda c: "/office/counters", without_csrf_or_login),
+    ("POST", "/office/counters/{counter_id}"): Rule(
+        lambda c: f"/office/counters/{c.place.counters[c.caller.target]}", without_csrf_or_login
+    ),
+    ("GET", "/office/counters/{counter_id}/revoke"): Rule(
+        lambda c: f"/office/counters/{c.place.counters[c.caller.target]}/revoke",
+        scoped_page("manage_counters"),
+    ),
+    ("POST", "/office/counters/{counter_id}/revoke"): Rule(
+        lambda c: f"/office/counters/{c.place.counters[c.caller.target]}/revoke",
+        without_csrf_or_login,
+    ),
+    ("GET", "/office/counters/{counter_id}/poster.pdf"): Rule(
+        lambda c: f"/office/counters/{c.place.counters[c.caller.target]}/poster.pdf",
+        scoped_page("print"),
+    ),
     ("GET", "/office/posters"): Rule(lambda c: "/office/posters", role_page("print")),
     ("POST", "/office/posters"): Rule(lambda c: "/office/posters", without_csrf_or_login),
     ("GET", "/office/posters/{job}"): Rule(
@@ -294,6 +418,102 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/units/{code}"): Rule(
         lambda c: f"/api/v1/units/{c.caller.target}", unit_of_scope
     ),
+    # Periods and quotas: the matrix's own periods are named after the unit that runs them.
+    ("GET", "/api/v1/periods"): Rule(lambda c: "/api/v1/periods?limit=1000", periods_seen),
+    ("POST", "/api/v1/periods"): Rule(
+        lambda c: "/api/v1/periods",
+        scoped("manage_periods", 201),
+        body=lambda c: {
+            "code": f"m-{c.caller.name}"[:32],
+            "start": "2030-01-01",
+            "end": "2030-12-31",
+            "unit_code": c.caller.target,
+        },
+    ),
+    ("GET", "/api/v1/periods/{code}"): Rule(
+        lambda c: f"/api/v1/periods/per-{c.caller.target}", period_of_unit
+    ),
+    ("PATCH", "/api/v1/periods/{code}"): Rule(
+        lambda c: f"/api/v1/periods/per-{c.caller.target}",
+        scoped("manage_periods"),
+        body=lambda c: {"quota": 30},
+    ),
+    ("GET", "/api/v1/periods/{code}/quotas"): Rule(
+        lambda c: f"/api/v1/periods/per-{c.caller.target}/quotas", period_of_unit
+    ),
+    ("PUT", "/api/v1/periods/{code}/quotas"): Rule(
+        lambda c: f"/api/v1/periods/{c.place.period}/quotas",
+        scoped("manage_quotas"),
+        body=lambda c: [{"unit_code": c.caller.target, "quota": 12}],
+    ),
+    # Counters: a counter at each unit; the spare one is revoked by the first who may.
+    ("GET", "/api/v1/counters"): Rule(lambda c: "/api/v1/counters?limit=1000", counters_of_scope),
+    ("POST", "/api/v1/counters"): Rule(
+        lambda c: "/api/v1/counters",
+        scoped("manage_counters", 201),
+        body=lambda c: {"unit_code": c.caller.target, "name": "Quầy ma trận"},
+    ),
+    ("GET", "/api/v1/counters/{counter_id}"): Rule(
+        lambda c: f"/api/v1/counters/{c.place.counters[c.caller.target]}",
+        scoped("manage_counters"),
+    ),
+    ("PATCH", "/api/v1/counters/{counter_id}"): Rule(
+        lambda c: f"/api/v1/counters/{c.place.counters[c.caller.target]}",
+        scoped("manage_counters"),
+        body=lambda c: {"name": "Quầy số 1"},
+    ),
+    ("POST", "/api/v1/counters/{counter_id}/rotate"): Rule(
+        lambda c: f"/api/v1/counters/{c.place.counters[c.caller.target]}/rotate",
+        scoped("manage_counters"),
+    ),
+    ("POST", "/api/v1/counters/{counter_id}/revoke"): Rule(
+        lambda c: f"/api/v1/counters/{c.place.spare_counters[c.caller.target]}/revoke",
+        scoped("manage_counters"),
+    ),
+    # Progress and the index of the target unit's subtree.
+    ("GET", "/api/v1/progress"): Rule(
+        lambda c: f"/api/v1/progress?period={c.place.period}&unit={c.caller.target}",
+        scoped("view_progress"),
+    ),
+    ("GET", "/api/v1/index"): Rule(
+        lambda c: f"/api/v1/index?period={c.place.period}&unit={c.caller.target}",
+        scoped("view_index"),
+    ),
+    # Responses: one at each unit.
+    ("GET", "/api/v1/responses"): Rule(
+        lambda c: f"/api/v1/responses?period={c.place.period}&unit={c.caller.target}",
+        scoped("view_responses"),
+    ),
+    ("GET", "/api/v1/responses/{response_id}"): Rule(
+        lambda c: f"/api/v1/responses/{c.place.responses[c.caller.target]}",
+        scoped("view_responses"),
+    ),
+    ("POST", "/api/v1/responses/{response_id}/review"): Rule(
+        lambda c: f"/api/v1/responses/{c.place.responses[c.caller.target]}/review",
+        scoped("verify_responses"),
+        body=lambda c: {"state": "has_issues", "comment": "ma trận"},
+    ),
+    ("POST", "/api/v1/responses/review"): Rule(
+        lambda c: "/api/v1/responses/review",
+        scoped("verify_responses"),
+        body=lambda c: {"ids": [c.place.responses[c.caller.target]], "state": "approved"},
+    ),
+    # Downloads of the target unit's subtree.
+    **{
+        ("GET", f"/api/v1/downloads/{name}"): Rule(
+            lambda c, name=name: (
+                f"/api/v1/downloads/{name}?period={c.place.period}&unit={c.caller.target}"
+            ),
+            scoped("download"),
+        )
+        for name in (
+            "index.csv",
+            "index.xlsx",
+            "responses.csv",
+            "responses.xlsx",
+            "report.pdf",
+        )
+    },
 }
 
 
@@ -339,7 +559,7 @@ def place(sessions: sessionmaker[Session], country: dict[str, int]) -> Place:
     with sessions.begin() as session:
         ward = session.get_one(Unit, country["11413"])
         _counter, token = make_counter(session, ward)
-        make_period(session)
+        period = make_period(session)
         make_procedure(session)
         other = make_account(session, "sonoivu3", Role.official, "31")
         make_account(session, "sonoivu2", Role.official, "31")
@@ -347,7 +567,27 @@ def place(sessions: sessionmaker[Session], country: dict[str, int]) -> Place:
             public_id=str(uuid.uuid4()), account_id=other.id, unit_id=ward.id, size="A4"
         )
         session.add(job)
-        return Place(token=token.token, short_code=token.short_code, job=job.public_id)
+        counters, spare, responses = {}, {}, {}
+        for code, *_ in UNITS:
+            unit = session.get_one(Unit, country[code])
+            counter, _ = make_counter(session, unit)
+            counters[code] = counter.id
+            spare[code] = make_counter(session, unit, name="Quầy dự phòng")[0].id
+            form = sipas_form({"A1": "4", "B1": "3"})
+            responses[code] = answer(session, period, unit, form, counter=counter).public_id
+            run_by = make_period(
+                session, code=f"per-{code}", start=date(2029, 1, 1), end=date(2029, 12, 31)
+            )
+            run_by.unit_id = unit.id
+        return Place(
+            token=token.token,
+            short_code=token.short_code,
+            period=period.code,
+            counters=counters,
+            spare_counters=spare,
+            responses=responses,
+            job=job.public_id,
+        )
 
 
 @pytest.fixture
@@ -363,7 +603,12 @@ def credentials(sessions: sessionmaker[Session], place: Place) -> Iterator[dict[
 
 
 def request(
-    client: TestClient, method: str, url: str, caller: Caller, made: dict[str, Credentials]
+    client: TestClient,
+    method: str,
+    url: str,
+    caller: Caller,
+    made: dict[str, Credentials],
+    body: object = None,
 ) -> Answer:
     client.cookies.clear()
     headers = {}
@@ -371,9 +616,14 @@ def request(
         key = caller.relation if caller.relation in ("disabled", "revoked") else caller.role
         if caller.via == "session":
             client.cookies.set("hl_office", made[key].session_cookie)
+            if url.startswith("/api/") and method != "GET":
+                # A signed-in browser's API writes carry the CSRF token GET /me gives.
+                me = client.get("/api/v1/me")
+                if me.status_code == 200:
+                    headers["x-csrf-token"] = me.json()["csrf_token"]
         else:
             headers["authorization"] = f"Bearer {made[key].token}"
-    response = client.request(method, url, headers=headers, follow_redirects=False)
+    response = client.request(method, url, headers=headers, json=body, follow_redirects=False)
     is_json = response.headers.get("content-type", "").startswith("application/json")
     return Answer(
         status=response.status_code,
@@ -405,7 +655,8 @@ class TestAccessMatrix:
                 baseline = request(client, method, url, NOBODY, credentials)
                 for caller in CALLERS:
                     call = Call(caller, place)
-                    answer = request(client, method, rule.url(call), caller, credentials)
+                    body = None if rule.body is None else rule.body(call)
+                    answer = request(client, method, rule.url(call), caller, credentials, body)
                     where = f"{method} {rule.url(call)} as {caller.name}"
                     if rule.public:
                         assert answer.status == baseline.status, where
