@@ -263,6 +263,12 @@ def page_or_login(call: Call, answer: Answer) -> None:
         assert (answer.location or "").startswith("/office/login")
 
 
+def page_or_login_redirect(call: Call, answer: Answer) -> None:
+    assert answer.status == 303
+    went = answer.location or ""
+    assert went.startswith("/api/v1/" if call.caller.signed_in_page else "/office/login")
+
+
 def login_page(call: Call, answer: Answer) -> None:
     # A signed-in browser is sent on to the office; everyone else sees the form.
     assert answer.status == (303 if call.caller.signed_in_page else 200)
@@ -277,9 +283,9 @@ def docs_page(call: Call, answer: Answer) -> None:
 
 # What each role may do on the office's pages (hailong.accounts.scope.ROLE_ACTIONS).
 MAY = {
-    "admin": {"view_progress", "view_index", "verify_responses", "manage_counters", "print"},
-    "official": {"view_progress", "view_index", "verify_responses", "manage_counters", "print"},
-    "ward_staff": {"view_progress", "view_index", "manage_counters", "print"},
+    "admin": {"view_progress", "verify_responses", "manage_counters", "print", "download"},
+    "official": {"view_progress", "verify_responses", "manage_counters", "print", "download"},
+    "ward_staff": {"view_progress", "manage_counters", "print", "download"},
     "enumerator": set(),
 }
 
@@ -401,6 +407,14 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/office/counters/{counter_id}/poster.pdf"): Rule(
         lambda c: f"/office/counters/{c.place.counters[c.caller.target]}/poster.pdf",
         scoped_page("print"),
+    ),
+    ("GET", "/office/downloads"): Rule(
+        lambda c: f"/office/downloads?unit={c.caller.target}", scoped_page("download")
+    ),
+    # Sends a signed-in browser on to the API's download (which the API rules check).
+    ("GET", "/office/downloads/file"): Rule(
+        lambda c: f"/office/downloads/file?file=index.csv&unit={c.caller.target}",
+        page_or_login_redirect,
     ),
     ("GET", "/office/posters"): Rule(lambda c: "/office/posters", role_page("print")),
     ("POST", "/office/posters"): Rule(lambda c: "/office/posters", without_csrf_or_login),

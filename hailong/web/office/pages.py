@@ -54,6 +54,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("/office/responses", N_("Verification"), Action.verify_responses),
     NavEntry("/office/counters", N_("Counters"), Action.manage_counters),
     NavEntry("/office/posters", N_("Posters"), Action.print_posters),
+    NavEntry("/office/downloads", N_("Downloads"), Action.download),
 ]
 
 

@@ -29,6 +29,7 @@ from hailong.web.callers import (
 )
 from hailong.web.office.counters import CountersPage
 from hailong.web.office.csrf import CSRF_FIELD
+from hailong.web.office.downloads import DownloadsPage
 from hailong.web.office.home import Home
 from hailong.web.office.pages import LOGIN_URL, Navigation, OfficePages, binding_of, redirect
 from hailong.web.office.posters import PostersPage
@@ -179,6 +180,21 @@ def office_router(
     router.include_router(_posters_router(posters))
     router.include_router(_verification_router(Verification(pages)))
     router.include_router(_counters_router(CountersPage(pages)))
+    router.include_router(_downloads_router(DownloadsPage(pages)))
+    return router
+
+
+def _downloads_router(downloads: DownloadsPage) -> APIRouter:
+    router = APIRouter(prefix="/office/downloads", include_in_schema=False)
+
+    @router.get("")
+    def downloads_page(request: Request) -> Response:
+        return downloads.page(request)
+
+    @router.get("/file")
+    def download_file(request: Request) -> Response:
+        return downloads.get(request)
+
     return router
 
 
