@@ -283,8 +283,15 @@ def docs_page(call: Call, answer: Answer) -> None:
 
 # What each role may do on the office's pages (hailong.accounts.scope.ROLE_ACTIONS).
 MAY = {
-    "admin": {"view_progress", "verify_responses", "manage_counters", "print", "download"},
-    "official": {"view_progress", "verify_responses", "manage_counters", "print", "download"},
+    "admin": {"view_progress", "verify_responses", "manage_counters", "print", "download", "audit"},
+    "official": {
+        "view_progress",
+        "verify_responses",
+        "manage_counters",
+        "print",
+        "download",
+        "audit",
+    },
     "ward_staff": {"view_progress", "manage_counters", "print", "download"},
     "enumerator": set(),
 }
@@ -415,6 +422,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/office/downloads/file"): Rule(
         lambda c: f"/office/downloads/file?file=index.csv&unit={c.caller.target}",
         page_or_login_redirect,
+    ),
+    ("GET", "/office/audit"): Rule(
+        lambda c: f"/office/audit?unit={c.caller.target}", scoped_page("audit")
     ),
     ("GET", "/office/posters"): Rule(lambda c: "/office/posters", role_page("print")),
     ("POST", "/office/posters"): Rule(lambda c: "/office/posters", without_csrf_or_login),

@@ -56,6 +56,13 @@ def test_approve_one_reject_another_with_a_comment(
             page.goto(f"{server.url}/office/responses/{first}")
             assert OFFICIAL in page.inner_text("#trail")
 
+            # The audit log shows both decisions, with the official's name.
+            page.get_by_role("link", name="Nhật ký hoạt động").click()
+            reviews = page.locator("#audit tr", has_text="response.review")
+            expect(reviews).to_have_count(2)
+            assert all(OFFICIAL in text for text in reviews.all_inner_texts())
+            assert "Phiếu trùng, cùng một người" in page.inner_text("#audit")
+
             # The rejected response left the index: the overview still equals `hailong index`.
             page.goto(f"{server.url}/office/")
             expected = hailong_index(demo, demo.province)

@@ -27,6 +27,7 @@ from hailong.web.callers import (
     client_address,
     office_cookie_options,
 )
+from hailong.web.office.audit import AuditPage
 from hailong.web.office.counters import CountersPage
 from hailong.web.office.csrf import CSRF_FIELD
 from hailong.web.office.downloads import DownloadsPage
@@ -181,6 +182,12 @@ def office_router(
     router.include_router(_verification_router(Verification(pages)))
     router.include_router(_counters_router(CountersPage(pages)))
     router.include_router(_downloads_router(DownloadsPage(pages)))
+    audit = AuditPage(pages)
+
+    @router.get("/office/audit")
+    def audit_page(request: Request) -> Response:
+        return audit.page(request)
+
     return router
 
 

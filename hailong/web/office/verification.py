@@ -49,7 +49,7 @@ class BadDay(BadInput):
     message = N_("A day is written as YYYY-MM-DD, for example 2026-12-31.")
 
 
-def _day(value: str | None) -> date | None:
+def parse_day(value: str | None) -> date | None:
     if not value:
         return None
     try:
@@ -133,8 +133,8 @@ class Verification:
                     counters=_counter(params.get("counter")),
                     channels=[params["channel"]] if params.get("channel") else [],
                     review_states=[_state(params["state"])] if params.get("state") else [],
-                    first_day=_day(params.get("from")),
-                    last_day=_day(params.get("to")),
+                    first_day=parse_day(params.get("from")),
+                    last_day=parse_day(params.get("to")),
                 )
                 values["responses"] = scoped.list_responses(session, actor, query, limit=LIST_LIMIT)
         values["back"] = request.url.path + ("?" + request.url.query if request.url.query else "")
