@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 import tempfile
 from collections.abc import Callable, Iterator
-from typing import BinaryIO, Literal, cast
+from typing import Any, BinaryIO, Literal, cast
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from hailong.accounts.scope import Actor
@@ -46,6 +46,14 @@ class XlsxFile(StreamingResponse):
 
 class PdfFile(StreamingResponse):
     media_type = "application/pdf"
+
+
+def file_answer(kind: type[StreamingResponse]) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI of a file's answer: its own media type (errors stay JSON)."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {
+        200: {"description": "the file, as an attachment", "content": {kind.media_type: binary}}
+    }
 
 
 def _attachment(
@@ -100,7 +108,7 @@ def downloads_router(deps: Deps) -> APIRouter:
                 session, actor, filters.query(), kind=kind, by=who(request, actor)
             )
 
-    @router.get("/downloads/index.csv", response_class=CsvFile)
+    @router.get("/downloads/index.csv", response_class=Response, responses=file_answer(CsvFile))
     def index_as_csv(
         request: Request,
         period: str = PERIOD,
@@ -118,7 +126,7 @@ def downloads_router(deps: Deps) -> APIRouter:
             headers=_attachment("index", selection, kind),
         )
 
-    @router.get("/downloads/index.xlsx", response_class=XlsxFile)
+    @router.get("/downloads/index.xlsx", response_class=Response, responses=file_answer(XlsxFile))
     def index_as_xlsx(
         request: Request,
         period: str = PERIOD,
@@ -139,7 +147,7 @@ def downloads_router(deps: Deps) -> APIRouter:
 
         return XlsxFile(reading(make), headers=_attachment("index", selection, kind))
 
-    @router.get("/downloads/responses.csv", response_class=CsvFile)
+    @router.get("/downloads/responses.csv", response_class=Response, responses=file_answer(CsvFile))
     def responses_as_csv(
         request: Request,
         filters: ResponseFilters = Depends(),
@@ -153,7 +161,9 @@ def downloads_router(deps: Deps) -> APIRouter:
             headers=_attachment("responses", selection, kind),
         )
 
-    @router.get("/downloads/responses.xlsx", response_class=XlsxFile)
+    @router.get(
+        "/downloads/responses.xlsx", response_class=Response, responses=file_answer(XlsxFile)
+    )
     def responses_as_xlsx(
         request: Request,
         filters: ResponseFilters = Depends(),
@@ -168,7 +178,7 @@ def downloads_router(deps: Deps) -> APIRouter:
 
         return XlsxFile(reading(make), headers=_attachment("responses", selection, kind))
 
-    @router.get("/downloads/report.pdf", response_class=PdfFile)
+    @router.get("/downloads/report.pdf", response_class=Response, responses=file_answer(PdfFile))
     def report_as_pdf(
         request: Request,
         period: str = PERIOD,

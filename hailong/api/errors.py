@@ -14,10 +14,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy import exc as database
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hailong.errors import BadInput, HailongError, NotFound
 from hailong.i18n import N_, Catalogs, catalogs_for
+from hailong.web.errors import DATABASE_RETRY_SECONDS, DATABASE_UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +34,13 @@ CODES = {
     422: "invalid",
     429: "too_many_requests",
     500: "internal",
+    503: "unavailable",
 }
 WRONG_METHOD = N_("This address does not take this method.")
 UNEXPECTED = N_("Something went wrong on our side. Please try again later.")
+UNAVAILABLE = N_(
+    "The service is briefly unavailable: nothing was changed. Please try again in a minute."
+)
 
 
 class Message(BaseModel):
@@ -119,6 +125,17 @@ def install_api_errors(api: FastAPI, catalogs: Catalogs) -> None:
         ]
         return error_response(catalogs, 422, BadInput.message, {}, problems=problems)
 
+    async def on_data_error(request: Request, exc: Exception) -> JSONResponse:
+        # What the database refuses to store or compare (a NUL character in a code, say) is
+        # bad input: nothing was changed, since the request's transaction is rolled back.
+        log.info("the database refused a value on %s: %s", request.url.path, type(exc).__name__)
+        return error_response(catalogs, 422, BadInput.message, {})
+
+    async def on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable on %s: %s", request.url.path, type(exc).__name__)
+        retry = {"retry-after": str(DATABASE_RETRY_SECONDS)}
+        return error_response(catalogs, 503, UNAVAILABLE, {}, headers=retry)
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s", request.url.path, exc_info=exc)
         return error_response(catalogs, 500, UNEXPECTED, {})
@@ -126,4 +143,7 @@ def install_api_errors(api: FastAPI, catalogs: Catalogs) -> None:
     api.add_exception_handler(HailongError, on_hailong_error)
     api.add_exception_handler(StarletteHTTPException, on_http_error)
     api.add_exception_handler(RequestValidationError, on_invalid_request)
+    api.add_exception_handler(database.DataError, on_data_error)
+    for kind in DATABASE_UNAVAILABLE:
+        api.add_exception_handler(kind, on_database_unavailable)
     api.add_exception_handler(Exception, on_unexpected)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from hailong.accounts.scope import Action
 from hailong.counters.scoped import CounterView
@@ -47,6 +47,14 @@ class MeOut(BaseModel):
     )
 
 
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands stored moments back without their zone: they are UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+Moment = Annotated[datetime, AfterValidator(_aware)]
+
+
 # Periods and quotas ---------------------------------------------------------------------------
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
@@ -63,7 +71,7 @@ class PeriodOut(BaseModel):
     official: list[str] = Field(description="channels whose responses make the official index")
     counted_review_states: list[str]
     unit_code: str | None = Field(description="the unit whose officials run it; null: admins")
-    closed_at: datetime | None = Field(description="when it was closed early, if it was")
+    closed_at: Moment | None = Field(description="when it was closed early, if it was")
     open: bool = Field(description="takes responses today")
 
     @classmethod
@@ -126,7 +134,7 @@ class CounterOut(BaseModel):
     short_code: str | None
     survey_url: str | None = Field(description="what the QR code on its poster opens")
     typed_url: str | None = Field(description="the short address printed for typing")
-    created_at: datetime
+    created_at: Moment
 
     @classmethod
     def of(cls, view: CounterView) -> CounterOut:
@@ -203,8 +211,8 @@ class ResponseOut(BaseModel):
     review_state: ReviewState
     procedure_code: str | None
     language: str
-    started_at: datetime
-    submitted_at: datetime | None
+    started_at: Moment
+    submitted_at: Moment | None
 
     @classmethod
     def of(cls, view: ResponseView) -> ResponseOut:

@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import ClientDisconnect
 
-from hailong.errors import BadInput, HailongError
+from hailong.errors import BadInput, HailongError, NotFound
 from hailong.i18n import N_, Catalogs, catalogs_for
 from hailong.web.guessing import MISS_WINDOW_SECONDS, GuessingLimitMiddleware
 from hailong.web.redaction import masked_path, redact_access_log
@@ -66,6 +66,9 @@ class TooManyGuesses(HailongError):
     )
 
 
+API_PATHS = ("/api/v1/", "/api/v1?")
+
+
 def install_error_handlers(app: FastAPI, context: AppContext) -> None:
     """Render HailongError (and every other failure) as a polite page."""
     renderer = Renderer(context.settings, context.catalogs)
@@ -88,9 +91,15 @@ def install_error_handlers(app: FastAPI, context: AppContext) -> None:
         words = catalogs_for(exc.domain)
         return error_page(renderer, request, exc.status_code, exc.message, exc.params, words)
 
-    async def on_http_error(request: Request, exc: Exception) -> HTMLResponse:
+    async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         message = HTTP_MESSAGES.get(exc.status_code, BadInput.message)
+        if request.url.path.startswith(API_PATHS):
+            # An address under the API that its mount does not take (a newline in it, say):
+            # a program asked, so it gets the API's JSON, not a page.
+            from hailong.api.errors import error_response  # the API builds on this module
+
+            return error_response(context.catalogs, exc.status_code, NotFound.message, {})
         return error_page(renderer, request, exc.status_code, message, {})
 
     async def on_invalid_request(request: Request, exc: Exception) -> HTMLResponse:

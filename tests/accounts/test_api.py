@@ -6,7 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from hailong.app import create_app
 from hailong.models import Unit
+from hailong.settings import Settings
 from tests.accounts.conftest import credentials_for, sign_in
 from tests.factories import make_unit
 
@@ -73,7 +75,33 @@ class TestPagination:
 class TestDescription:
     def test_openapi_describes_the_api_only(self, client: TestClient) -> None:
         schema = client.get("/api/v1/openapi.json").json()
-        assert set(schema["paths"]) == {"/units", "/units/{code}", "/me"}
+        assert set(schema["paths"]) == {
+            "/units",
+            "/units/{code}",
+            "/me",
+            "/periods",
+            "/periods/{code}",
+            "/periods/{code}/quotas",
+            "/counters",
+            "/counters/{counter_id}",
+            "/counters/{counter_id}/rotate",
+            "/counters/{counter_id}/revoke",
+            "/progress",
+            "/index",
+            "/responses",
+            "/responses/review",
+            "/responses/{response_id}",
+            "/responses/{response_id}/review",
+            "/downloads/index.csv",
+            "/downloads/index.xlsx",
+            "/downloads/responses.csv",
+            "/downloads/responses.xlsx",
+            "/downloads/report.pdf",
+        }
+        # A file's answer is described as the file it is; its errors stay JSON.
+        download = schema["paths"]["/downloads/responses.csv"]["get"]["responses"]
+        assert set(download["200"]["content"]) == {"text/csv; charset=utf-8"}
+        assert set(download["404"]["content"]) == {"application/json"}
         assert schema["servers"] == [{"url": "/api/v1"}]
         assert "HTTPBearer" in schema["components"]["securitySchemes"]
         # The errors the API answers are described as what it really sends.
@@ -118,3 +146,26 @@ class TestHeaders:
     def test_hsts_over_https(self, client: TestClient) -> None:
         with TestClient(client.app, base_url="https://khaosat.example.vn") as secure:
             assert "max-age" in secure.get("/office/login").headers["strict-transport-security"]
+
+
+class TestTroubleIsPolite:
+    def test_a_database_out_of_reach_answers_503_with_retry_after(
+        self, app_settings: Settings
+    ) -> None:
+        # Nothing listens on port 9: every query fails to connect.
+        down = app_settings.model_copy(
+            update={"database_url": "postgresql://hailong@127.0.0.1:9/none"}
+        )
+        with TestClient(create_app(down), raise_server_exceptions=False) as client:
+            answer = client.get("/api/v1/me", headers={"authorization": "Bearer hl_x"})
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["retry-after"].isdigit()
+        assert answer.json()["error"]["code"] == "unavailable"
+
+    def test_a_value_the_database_refuses_is_bad_input(
+        self, client: TestClient, official: dict[str, str]
+    ) -> None:
+        # PostgreSQL stores no NUL character; SQLite simply finds no such unit.
+        answer = client.get("/api/v1/units/a%00b", headers=official)
+        assert answer.status_code in (404, 422)
+        assert set(answer.json()) == {"error"}

@@ -63,6 +63,28 @@ class TestUsersAndTokensOverHttp:
         communes = {u["code"] for u in answer.json()["items"] if u["level"] == "commune"}
         assert communes == {"11413", "11341"}
 
+    def test_an_official_gets_its_communes_progress_with_their_quotas(
+        self, hailong: Hailong, password_file: PasswordFile, client: TestClient
+    ) -> None:
+        assert add(hailong, password_file, "sonoivu", "official", "31").exit_code == 0
+        assert add(hailong, password_file, "motcua", "ward_staff", "11413").exit_code == 0
+        period = ("periods", "add", "--code", "2026", "--start", "2026-01-01")
+        assert hailong(*period, "--end", "2026-12-31", "--quota", "30").exit_code == 0
+        quota = ("periods", "quota", "--period", "2026", "--unit", "11341", "--quota", "50")
+        assert hailong(*quota).exit_code == 0
+        headers = {"authorization": f"Bearer {token_of(hailong, 'sonoivu')}"}
+        answer = client.get("/api/v1/progress?period=2026", headers=headers)
+        assert answer.status_code == 200, answer.text
+        quotas = {u["code"]: (u["completed"], u["quota"]) for u in answer.json()["units"]}
+        assert quotas["11341"] == (0, 50) and quotas["11413-TT"] == (0, 30)
+        # Units above others take no quota of their own unless they have counters.
+        assert quotas["31"] == (0, None) and quotas["11413"] == (0, None)
+        assert "00004" not in quotas
+        ward = {"authorization": f"Bearer {token_of(hailong, 'motcua')}"}
+        other = client.get("/api/v1/progress?period=2026&unit=11341", headers=ward)
+        assert other.status_code in (403, 404) and "Ngô Quyền" not in other.text
+        assert client.get("/api/v1/progress?period=2026").status_code == 401
+
     def test_ward_staff_asking_for_another_ward_get_nothing_of_it(
         self, hailong: Hailong, password_file: PasswordFile, client: TestClient
     ) -> None:
