@@ -281,7 +281,8 @@ def docs_page(call: Call, answer: Answer) -> None:
         assert answer.status == 303
 
 
-# What each role may do on the office's pages (hailong.accounts.scope.ROLE_ACTIONS).
+# What each role may do on the office's pages (hailong.accounts.scope.ROLE_ACTIONS); "audit"
+# stands for what only officials and administrators do (the audit log, periods and quotas).
 MAY = {
     "admin": {"view_progress", "verify_responses", "manage_counters", "print", "download", "audit"},
     "official": {
@@ -425,6 +426,17 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/office/audit"): Rule(
         lambda c: f"/office/audit?unit={c.caller.target}", scoped_page("audit")
+    ),
+    ("GET", "/office/periods"): Rule(lambda c: "/office/periods", role_page("audit")),
+    ("POST", "/office/periods"): Rule(lambda c: "/office/periods", without_csrf_or_login),
+    ("POST", "/office/periods/{code}/close"): Rule(
+        lambda c: f"/office/periods/{c.place.period}/close", without_csrf_or_login
+    ),
+    ("GET", "/office/periods/{code}/quotas"): Rule(
+        lambda c: f"/office/periods/{c.place.period}/quotas", role_page("audit")
+    ),
+    ("POST", "/office/periods/{code}/quotas"): Rule(
+        lambda c: f"/office/periods/{c.place.period}/quotas", without_csrf_or_login
     ),
     ("GET", "/office/posters"): Rule(lambda c: "/office/posters", role_page("print")),
     ("POST", "/office/posters"): Rule(lambda c: "/office/posters", without_csrf_or_login),

@@ -55,6 +55,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("/office/counters", N_("Counters"), Action.manage_counters),
     NavEntry("/office/posters", N_("Posters"), Action.print_posters),
     NavEntry("/office/downloads", N_("Downloads"), Action.download),
+    NavEntry("/office/periods", N_("Periods"), Action.manage_periods),
     NavEntry("/office/audit", N_("Audit log"), Action.view_audit),
 ]
 

@@ -33,6 +33,7 @@ from hailong.web.office.csrf import CSRF_FIELD
 from hailong.web.office.downloads import DownloadsPage
 from hailong.web.office.home import Home
 from hailong.web.office.pages import LOGIN_URL, Navigation, OfficePages, binding_of, redirect
+from hailong.web.office.periods import PeriodsPage
 from hailong.web.office.posters import PostersPage
 from hailong.web.office.progress import ProgressPage
 from hailong.web.office.verification import Verification
@@ -182,11 +183,38 @@ def office_router(
     router.include_router(_verification_router(Verification(pages)))
     router.include_router(_counters_router(CountersPage(pages)))
     router.include_router(_downloads_router(DownloadsPage(pages)))
+    router.include_router(_periods_router(PeriodsPage(pages)))
     audit = AuditPage(pages)
 
     @router.get("/office/audit")
     def audit_page(request: Request) -> Response:
         return audit.page(request)
+
+    return router
+
+
+def _periods_router(periods: PeriodsPage) -> APIRouter:
+    router = APIRouter(prefix="/office/periods", include_in_schema=False)
+
+    @router.get("")
+    def periods_page(request: Request) -> Response:
+        return periods.page(request)
+
+    @router.post("")
+    async def add_period(request: Request) -> Response:
+        return await periods.create(request)
+
+    @router.post("/{code}/close")
+    async def close_period(request: Request, code: str) -> Response:
+        return await periods.close(request, code)
+
+    @router.get("/{code}/quotas")
+    def quotas_page(request: Request, code: str) -> Response:
+        return periods.quotas_page(request, code)
+
+    @router.post("/{code}/quotas")
+    async def set_quotas(request: Request, code: str) -> Response:
+        return await periods.set_quotas(request, code)
 
     return router
 
