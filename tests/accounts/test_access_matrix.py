@@ -438,6 +438,12 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/office/periods/{code}/quotas"): Rule(
         lambda c: f"/office/periods/{c.place.period}/quotas", without_csrf_or_login
     ),
+    ("GET", "/office/questionnaires"): Rule(
+        lambda c: "/office/questionnaires", role_page("view_progress")
+    ),
+    ("GET", "/office/questionnaires/{code}"): Rule(
+        lambda c: "/office/questionnaires/sipas-2023", role_page("view_progress")
+    ),
     ("GET", "/office/posters"): Rule(lambda c: "/office/posters", role_page("print")),
     ("POST", "/office/posters"): Rule(lambda c: "/office/posters", without_csrf_or_login),
     ("GET", "/office/posters/{job}"): Rule(

@@ -117,3 +117,23 @@ class TestWardStaffSeeOnlyTheirWard:
                     assert demo.ward_b_name not in page.content()
             finally:
                 context.close()
+
+
+class TestQuestionnairePreview:
+    def test_an_official_reads_the_questionnaire_as_a_citizen_would(
+        self,
+        browser: Browser,  # noqa: F811
+        demo: DemoOffice,
+    ) -> None:
+        with run_server(demo.env(), free_port()) as server:
+            context = browser.new_context(viewport=OFFICE_PC, java_script_enabled=False)
+            try:
+                page = context.new_page()
+                sign_in(page, server.url, OFFICIAL)
+                page.get_by_role("link", name="Phiếu khảo sát").click()
+                page.get_by_role("link", name="sipas-2023").click()
+                main = page.inner_text("main")
+                assert "Rất hài lòng" in main  # the scale, in Vietnamese
+                assert page.locator("fieldset[disabled]").count() >= 19
+            finally:
+                context.close()

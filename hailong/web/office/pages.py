@@ -56,6 +56,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("/office/posters", N_("Posters"), Action.print_posters),
     NavEntry("/office/downloads", N_("Downloads"), Action.download),
     NavEntry("/office/periods", N_("Periods"), Action.manage_periods),
+    NavEntry("/office/questionnaires", N_("Questionnaires"), Action.view_index),
     NavEntry("/office/audit", N_("Audit log"), Action.view_audit),
 ]
 

@@ -36,6 +36,7 @@ from hailong.web.office.pages import LOGIN_URL, Navigation, OfficePages, binding
 from hailong.web.office.periods import PeriodsPage
 from hailong.web.office.posters import PostersPage
 from hailong.web.office.progress import ProgressPage
+from hailong.web.office.questionnaires import QuestionnairesPage
 from hailong.web.office.verification import Verification
 from hailong.web.rendering import other_language, request_language
 
@@ -184,6 +185,16 @@ def office_router(
     router.include_router(_counters_router(CountersPage(pages)))
     router.include_router(_downloads_router(DownloadsPage(pages)))
     router.include_router(_periods_router(PeriodsPage(pages)))
+    questionnaires = QuestionnairesPage(pages)
+
+    @router.get("/office/questionnaires")
+    def questionnaires_page(request: Request) -> Response:
+        return questionnaires.page(request)
+
+    @router.get("/office/questionnaires/{code}")
+    def questionnaire_preview(request: Request, code: str) -> Response:
+        return questionnaires.preview(request, code)
+
     audit = AuditPage(pages)
 
     @router.get("/office/audit")
