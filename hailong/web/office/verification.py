@@ -26,7 +26,7 @@ from hailong.web.callers import client_address
 from hailong.web.office.csrf import CSRF_FIELD
 from hailong.web.office.pages import OfficePages, binding_of, find_place, redirect
 from hailong.web.rendering import request_language
-from survey_flows import Questionnaire
+from survey_flows import MULTI_SEPARATOR, Questionnaire
 from survey_flows.questionnaire import QuestionKind
 
 LIST_LIMIT = 300
@@ -38,7 +38,6 @@ STATE_LABELS = {
     ReviewState.approved.value: N_("Approved"),
     ReviewState.rejected.value: N_("Rejected"),
 }
-MULTI_SEPARATOR = "|"
 
 
 class BadReviewForm(BadInput):
