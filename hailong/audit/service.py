@@ -9,13 +9,13 @@ remove a line, here or anywhere in the product (and the database refuses it, see
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
 from hailong.models import AuditEntry, Unit
@@ -161,3 +161,54 @@ def lines(
         query = query.where(AuditEntry.at >= since)
     for row in session.execute(query.execution_options(yield_per=batch)):
         yield Line(*row)
+
+
+def _line_rows() -> tuple[Any, Select[Any]]:
+    on_unit = aliased(Unit)
+    query = select(
+        AuditEntry.id,
+        AuditEntry.at,
+        AuditEntry.actor,
+        AuditEntry.action,
+        on_unit.code,
+        AuditEntry.target,
+        AuditEntry.comment,
+        AuditEntry.address,
+    ).outerjoin(on_unit, AuditEntry.unit_id == on_unit.id)
+    return on_unit, query
+
+
+def trail(session: Session, *, target: str, actions: Iterable[AuditAction]) -> list[Line]:
+    """The entries about one thing (a response's public id, say), oldest first; the caller
+    has already found that thing within the actor's reach."""
+    _unit, query = _line_rows()
+    query = query.where(
+        AuditEntry.target == target, AuditEntry.action.in_([str(a) for a in actions])
+    )
+    return [Line(*row) for row in session.execute(query.order_by(AuditEntry.id))]
+
+
+def recent_lines(
+    session: Session,
+    *,
+    unit: Unit | None,
+    since: datetime | None = None,
+    action: str | None = None,
+    actor: str | None = None,
+    limit: int = 200,
+) -> list[Line]:
+    """The latest entries first: on the unit's subtree (None: every entry), at or after
+    `since`, of one action (or a family: "counter" for counter.*), by one actor."""
+    on_unit, query = _line_rows()
+    if unit is not None:
+        query = query.where(on_unit.path.startswith(unit.path))
+    if since is not None:
+        query = query.where(AuditEntry.at >= since)
+    if action:
+        query = query.where(
+            (AuditEntry.action == action) | AuditEntry.action.startswith(f"{action}.")
+        )
+    if actor:
+        query = query.where(AuditEntry.actor == actor)
+    rows = session.execute(query.order_by(AuditEntry.id.desc()).limit(limit))
+    return [Line(*row) for row in rows]

@@ -13,6 +13,7 @@ from hailong.models.invitation import Invitation
 from hailong.models.login_session import LoginSession
 from hailong.models.outbox import OutboxMessage, OutboxState
 from hailong.models.period import Period, Quota
+from hailong.models.poster_job import PosterJob, PosterJobState
 from hailong.models.procedure import Procedure, procedure_unit
 from hailong.models.questionnaire import QuestionnaireVersion
 from hailong.models.response import Answer, InboundEvent, Response
@@ -38,6 +39,8 @@ __all__ = [
     "OutboxMessage",
     "OutboxState",
     "Period",
+    "PosterJob",
+    "PosterJobState",
     "Procedure",
     "QuestionnaireVersion",
     "Quota",

@@ -8,6 +8,7 @@ disabled account (session and token); a revoked token.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -25,9 +26,10 @@ from hailong.app import create_app
 from hailong.audit.service import Who
 from hailong.invitations import service as invitations
 from hailong.invitations.service import Request
-from hailong.models import OutboxMessage, Role, Unit
+from hailong.models import OutboxMessage, PosterJob, Role, Unit
 from hailong.settings import Settings
 from hailong.survey.invitations import link_token
+from hailong.web.office import progress
 from tests.accounts.conftest import UNITS, Credentials, credentials_for, make_account
 from tests.conftest import TEST_SECRET
 from tests.factories import make_counter, make_period, make_procedure
@@ -123,6 +125,7 @@ class Place:
     spare_counters: dict[str, int]  # unit code -> a counter the matrix revokes
     responses: dict[str, str]  # unit code -> a response's public id
     invitation: str  # an e-mail invitation's link token
+    job: str  # a poster batch of an account that is none of the callers
 
 
 @dataclass
@@ -267,6 +270,12 @@ def page_or_login(call: Call, answer: Answer) -> None:
         assert (answer.location or "").startswith("/office/login")
 
 
+def page_or_login_redirect(call: Call, answer: Answer) -> None:
+    assert answer.status == 303
+    went = answer.location or ""
+    assert went.startswith("/api/v1/" if call.caller.signed_in_page else "/office/login")
+
+
 def login_page(call: Call, answer: Answer) -> None:
     # A signed-in browser is sent on to the office; everyone else sees the form.
     assert answer.status == (303 if call.caller.signed_in_page else 200)
@@ -277,6 +286,73 @@ def docs_page(call: Call, answer: Answer) -> None:
         assert answer.status == 200
     else:
         assert answer.status == 303
+
+
+# What each role may do on the office's pages (hailong.accounts.scope.ROLE_ACTIONS); "audit"
+# stands for what only officials and administrators do (the audit log, periods and quotas).
+MAY = {
+    "admin": {"view_progress", "verify_responses", "manage_counters", "print", "download", "audit"},
+    "official": {
+        "view_progress",
+        "verify_responses",
+        "manage_counters",
+        "print",
+        "download",
+        "audit",
+    },
+    "ward_staff": {"view_progress", "manage_counters", "print", "download"},
+    "enumerator": set(),
+}
+
+
+def scoped_page(action: str, *, login: bool = True) -> Expect:
+    """An office page about the caller's target unit: shown when the role may take the
+    action there, 404 when the unit is outside the caller's units, 403 when the role never
+    may; nobody (or an API token, which does not open pages) is sent to sign in (or 401)."""
+
+    def check(call: Call, answer: Answer) -> None:
+        caller = call.caller
+        if not caller.signed_in_page:
+            if login:
+                assert answer.status == 303
+                assert (answer.location or "").startswith("/office/login")
+            else:
+                assert answer.status == 401
+            return
+        assert caller.role is not None
+        if caller.target not in VISIBLE[caller.role]:
+            assert answer.status == (403 if action not in MAY[caller.role] else 404)
+            name = next(name for code, name, *_ in UNITS if code == caller.target)
+            assert name not in answer.text
+        elif action in MAY[caller.role]:
+            assert answer.status == 200, answer.text[:300]
+        else:
+            assert answer.status == 403
+
+    return check
+
+
+def role_page(action: str) -> Expect:
+    """An office page of the caller's own (no unit in its address)."""
+
+    def check(call: Call, answer: Answer) -> None:
+        caller = call.caller
+        if not caller.signed_in_page:
+            assert answer.status == 303
+            assert (answer.location or "").startswith("/office/login")
+            return
+        assert caller.role is not None
+        assert answer.status == (200 if action in MAY[caller.role] else 403), answer.text[:300]
+
+    return check
+
+
+def someone_elses(call: Call, answer: Answer) -> None:
+    """Another account's batch (or none): not found for everyone signed in."""
+    if not call.caller.signed_in_page:
+        assert answer.status == 303
+    else:
+        assert answer.status == (404 if "print" in MAY[call.caller.role or ""] else 403)
 
 
 def without_csrf(call: Call, answer: Answer) -> None:
@@ -326,10 +402,17 @@ def invitation_without_body(call: Call, answer: Answer) -> None:
     assert answer.status == (422 if call.caller.valid else 401), answer.text[:300]
 
 
+def without_csrf_or_login(call: Call, answer: Answer) -> None:
+    # Nobody signed in is sent to sign in; anyone else's post without its token is refused.
+    assert answer.status == (403 if call.caller.signed_in_page else 303)
+
+
 MATRIX: dict[tuple[str, str], Rule] = {
     # The citizen's side: public, with its own one-time ids and tokens.
     ("GET", "/static/site.css"): public(lambda c: "/static/site.css"),
     ("GET", "/static/form.js"): public(lambda c: "/static/form.js"),
+    ("GET", "/static/office.css"): public(lambda c: "/static/office.css"),
+    ("GET", "/static/office.js"): public(lambda c: "/static/office.js"),
     ("GET", "/healthz"): public(lambda c: "/healthz"),
     ("GET", "/c/{code}"): public(lambda c: f"/c/{c.place.short_code}"),
     ("GET", "/q/{token}"): public(lambda c: f"/q/{c.place.token}"),
@@ -365,6 +448,78 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/interview/responses"): Rule(lambda c: "/interview/responses", interview_post),
     ("GET", "/interview/app.js"): public(lambda c: "/interview/app.js"),
     ("GET", "/interview/sw.js"): public(lambda c: "/interview/sw.js"),
+    ("GET", "/office/progress"): Rule(
+        lambda c: f"/office/progress?unit={c.caller.target}", scoped_page("view_progress")
+    ),
+    ("GET", "/office/progress/events"): Rule(
+        lambda c: f"/office/progress/events?unit={c.caller.target}",
+        scoped_page("view_progress", login=False),
+    ),
+    ("GET", "/office/responses"): Rule(
+        lambda c: f"/office/responses?unit={c.caller.target}", scoped_page("verify_responses")
+    ),
+    ("GET", "/office/responses/{public_id}"): Rule(
+        lambda c: f"/office/responses/{c.place.responses[c.caller.target]}",
+        scoped_page("verify_responses"),
+    ),
+    ("POST", "/office/responses/review"): Rule(
+        lambda c: "/office/responses/review", without_csrf_or_login
+    ),
+    ("GET", "/office/counters"): Rule(
+        lambda c: f"/office/counters?unit={c.caller.target}", scoped_page("manage_counters")
+    ),
+    ("POST", "/office/counters"): Rule(lambda c: "/office/counters", without_csrf_or_login),
+    ("POST", "/office/counters/{counter_id}"): Rule(
+        lambda c: f"/office/counters/{c.place.counters[c.caller.target]}", without_csrf_or_login
+    ),
+    ("GET", "/office/counters/{counter_id}/revoke"): Rule(
+        lambda c: f"/office/counters/{c.place.counters[c.caller.target]}/revoke",
+        scoped_page("manage_counters"),
+    ),
+    ("POST", "/office/counters/{counter_id}/revoke"): Rule(
+        lambda c: f"/office/counters/{c.place.counters[c.caller.target]}/revoke",
+        without_csrf_or_login,
+    ),
+    ("GET", "/office/counters/{counter_id}/poster.pdf"): Rule(
+        lambda c: f"/office/counters/{c.place.counters[c.caller.target]}/poster.pdf",
+        scoped_page("print"),
+    ),
+    ("GET", "/office/downloads"): Rule(
+        lambda c: f"/office/downloads?unit={c.caller.target}", scoped_page("download")
+    ),
+    # Sends a signed-in browser on to the API's download (which the API rules check).
+    ("GET", "/office/downloads/file"): Rule(
+        lambda c: f"/office/downloads/file?file=index.csv&unit={c.caller.target}",
+        page_or_login_redirect,
+    ),
+    ("GET", "/office/audit"): Rule(
+        lambda c: f"/office/audit?unit={c.caller.target}", scoped_page("audit")
+    ),
+    ("GET", "/office/periods"): Rule(lambda c: "/office/periods", role_page("audit")),
+    ("POST", "/office/periods"): Rule(lambda c: "/office/periods", without_csrf_or_login),
+    ("POST", "/office/periods/{code}/close"): Rule(
+        lambda c: f"/office/periods/{c.place.period}/close", without_csrf_or_login
+    ),
+    ("GET", "/office/periods/{code}/quotas"): Rule(
+        lambda c: f"/office/periods/{c.place.period}/quotas", role_page("audit")
+    ),
+    ("POST", "/office/periods/{code}/quotas"): Rule(
+        lambda c: f"/office/periods/{c.place.period}/quotas", without_csrf_or_login
+    ),
+    ("GET", "/office/questionnaires"): Rule(
+        lambda c: "/office/questionnaires", role_page("view_progress")
+    ),
+    ("GET", "/office/questionnaires/{code}"): Rule(
+        lambda c: "/office/questionnaires/sipas-2023", role_page("view_progress")
+    ),
+    ("GET", "/office/posters"): Rule(lambda c: "/office/posters", role_page("print")),
+    ("POST", "/office/posters"): Rule(lambda c: "/office/posters", without_csrf_or_login),
+    ("GET", "/office/posters/{job}"): Rule(
+        lambda c: f"/office/posters/{c.place.job}", someone_elses
+    ),
+    ("GET", "/office/posters/{job}/posters.pdf"): Rule(
+        lambda c: f"/office/posters/{c.place.job}/posters.pdf", someone_elses
+    ),
     # The API.
     ("GET", "/api/v1/openapi.json"): public(lambda c: "/api/v1/openapi.json"),
     ("GET", "/api/v1/docs"): Rule(lambda c: "/api/v1/docs", docs_page),
@@ -521,7 +676,13 @@ def place(sessions: sessionmaker[Session], country: dict[str, int]) -> Place:
         _counter, token = make_counter(session, ward)
         period = make_period(session)
         procedure = make_procedure(session)
+        make_procedure(session)
+        other = make_account(session, "sonoivu3", Role.official, "31")
         make_account(session, "sonoivu2", Role.official, "31")
+        job = PosterJob(
+            public_id=str(uuid.uuid4()), account_id=other.id, unit_id=ward.id, size="A4"
+        )
+        session.add(job)
         counters, spare, responses = {}, {}, {}
         for code, *_ in UNITS:
             unit = session.get_one(Unit, country[code])
@@ -550,6 +711,7 @@ def place(sessions: sessionmaker[Session], country: dict[str, int]) -> Place:
             spare_counters=spare,
             responses=responses,
             invitation=link_token(TEST_SECRET, nonce),
+            job=job.public_id,
         )
 
 
@@ -603,8 +765,14 @@ class TestAccessMatrix:
         assert set(MATRIX) - routes == set(), "these routes no longer exist"
 
     def test_every_caller_gets_the_expected_answer_on_every_route(
-        self, app: FastAPI, place: Place, credentials: dict[str, Credentials]
+        self,
+        app: FastAPI,
+        place: Place,
+        credentials: dict[str, Credentials],
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
+        # A progress page's event stream ends at once, so the test client can read it whole.
+        monkeypatch.setattr(progress, "STREAM_SECONDS", 0.0)
         checked = 0
         with TestClient(app) as client:
             for (method, _path), rule in MATRIX.items():

@@ -53,8 +53,9 @@ def test_sign_in_see_who_and_sign_out(
             page.fill("#password", PASSWORD)
             page.get_by_role("button", name="Đăng nhập").click()
             page.wait_for_url(f"{server.url}/office/")
-            main = page.inner_text("main")
-            assert "sonoivu" in main and "Thành phố Hải Phòng" in main
+            # Who is signed in, at the top of every office page; their unit's overview below.
+            assert "sonoivu" in page.inner_text("header")
+            assert "Thành phố Hải Phòng" in page.inner_text("main")
             page.get_by_role("button", name="Đăng xuất").click()
             page.wait_for_url(f"{server.url}/office/login")
             page.goto(f"{server.url}/office/")

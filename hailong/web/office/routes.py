@@ -1,4 +1,4 @@
-"""The office's sign-in, sign-out and first page, at /office/.
+"""The office's sign-in and sign-out, and the router of every office page, at /office/.
 
 Plain server-rendered forms (they work with JavaScript off), each carrying its CSRF token.
 The sign-in answer waits when failures pile up (the throttle's slow-down) without holding a
@@ -12,15 +12,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from hailong.accounts.scope import ROLE_LABELS, Actor
+from hailong.accounts.scope import Actor
 from hailong.accounts.signin import Refused, SignedIn, sign_in, sign_out
 from hailong.accounts.throttle import LoginThrottle, ThrottlePolicy, limits_storage
 from hailong.db import unit_of_work
-from hailong.models import Unit
 from hailong.settings import Settings
 from hailong.web.callers import (
     SESSION_COOKIE,
@@ -28,13 +27,22 @@ from hailong.web.callers import (
     client_address,
     office_cookie_options,
 )
-from hailong.web.office.csrf import CSRF_FIELD, Csrf
-from hailong.web.rendering import Renderer, other_language, request_language
+from hailong.web.office.audit import AuditPage
+from hailong.web.office.counters import CountersPage
+from hailong.web.office.csrf import CSRF_FIELD
+from hailong.web.office.downloads import DownloadsPage
+from hailong.web.office.home import Home
+from hailong.web.office.pages import LOGIN_URL, Navigation, OfficePages, binding_of, redirect
+from hailong.web.office.periods import PeriodsPage
+from hailong.web.office.posters import PostersPage
+from hailong.web.office.progress import ProgressPage
+from hailong.web.office.questionnaires import QuestionnairesPage
+from hailong.web.office.verification import Verification
+from hailong.web.rendering import other_language, request_language
 
 if TYPE_CHECKING:
     from hailong.context import AppContext
 
-LOGIN_URL = "/office/login"
 HOME_URL = "/office/"
 # Sign-in has three fields; anything far beyond that is not our form.
 MAX_FIELDS = 10
@@ -63,18 +71,15 @@ async def posted_fields(request: Request) -> dict[str, str]:
 
 
 class Office:
-    def __init__(self, context: AppContext, callers: Callers) -> None:
+    def __init__(self, context: AppContext, pages: OfficePages) -> None:
         self.settings = context.settings
         self.sessions = context.sessions
-        self.renderer = Renderer(context.settings, context.catalogs)
-        self.callers = callers
-        self.csrf = Csrf(context.settings)
+        self.pages = pages
+        self.csrf = pages.csrf
         self.throttle = login_throttle(context.settings)
 
     def page_actor(self, request: Request) -> Actor | None:
-        """The signed-in person of a page: API tokens open the API, not the office."""
-        actor = self.callers.optional(request)
-        return actor if actor is not None and actor.via == "session" else None
+        return self.pages.actor(request)
 
     def render(
         self,
@@ -82,16 +87,9 @@ class Office:
         template: str,
         values: Mapping[str, Any],
         *,
-        binding: str = "",
         status_code: int = 200,
     ) -> Response:
-        token = self.csrf.token(request, binding=binding)
-        response = self.renderer.render(
-            request, template, {**values, "csrf_token": token.value}, status_code=status_code
-        )
-        token.set_cookie(response, self.settings, request)
-        response.headers["cache-control"] = "no-store"
-        return response
+        return self.pages.render(request, None, template, values, status_code=status_code)
 
     # Sign in -------------------------------------------------------------------------
 
@@ -162,38 +160,161 @@ class Office:
         with unit_of_work(self.sessions) as session:
             sign_out(session, actor=actor, address=client_address(request))
 
-    # The first page ------------------------------------------------------------------
 
-    def home(self, request: Request) -> Response:
-        actor = self.page_actor(request)
-        if actor is None:
-            return redirect(f"{LOGIN_URL}?next={HOME_URL}")
-        unit = None
-        if actor.unit_id is not None:
-            with self.sessions() as session:
-                unit = session.get_one(Unit, actor.unit_id)
-        values = {
-            "username": actor.username,
-            "role": self.renderer.gettext(request_language(request), ROLE_LABELS[actor.role]),
-            "unit_name": unit.name if unit else None,
-            "unit_code": unit.code if unit else None,
-        }
-        return self.render(request, "office/home.html", values, binding=binding_of(actor))
+def office_router(
+    context: AppContext, callers: Callers, navigation: Navigation | None = None
+) -> APIRouter:
+    pages = OfficePages(context, callers, navigation or Navigation())
+    office = Office(context, pages)
+    home = Home(pages)
+    progress = ProgressPage(pages, context.notices)
+    posters = PostersPage(pages)
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/static/office.css")
+    def stylesheet() -> Response:
+        return pages.stylesheet.response()
+
+    @router.get("/static/office.js")
+    def script() -> Response:
+        return pages.script.response()
+
+    router.include_router(_pages_router(office, home, progress))
+    router.include_router(_posters_router(posters))
+    router.include_router(_verification_router(Verification(pages)))
+    router.include_router(_counters_router(CountersPage(pages)))
+    router.include_router(_downloads_router(DownloadsPage(pages)))
+    router.include_router(_periods_router(PeriodsPage(pages)))
+    questionnaires = QuestionnairesPage(pages)
+
+    @router.get("/office/questionnaires")
+    def questionnaires_page(request: Request) -> Response:
+        return questionnaires.page(request)
+
+    @router.get("/office/questionnaires/{code}")
+    def questionnaire_preview(request: Request, code: str) -> Response:
+        return questionnaires.preview(request, code)
+
+    audit = AuditPage(pages)
+
+    @router.get("/office/audit")
+    def audit_page(request: Request) -> Response:
+        return audit.page(request)
+
+    return router
 
 
-def binding_of(actor: Actor | None) -> str:
-    """What a signed-in page's CSRF tokens are bound to: the session it was shown in."""
-    return f"session:{actor.credential_id}" if actor is not None else ""
+def _periods_router(periods: PeriodsPage) -> APIRouter:
+    router = APIRouter(prefix="/office/periods", include_in_schema=False)
+
+    @router.get("")
+    def periods_page(request: Request) -> Response:
+        return periods.page(request)
+
+    @router.post("")
+    async def add_period(request: Request) -> Response:
+        return await periods.create(request)
+
+    @router.post("/{code}/close")
+    async def close_period(request: Request, code: str) -> Response:
+        return await periods.close(request, code)
+
+    @router.get("/{code}/quotas")
+    def quotas_page(request: Request, code: str) -> Response:
+        return periods.quotas_page(request, code)
+
+    @router.post("/{code}/quotas")
+    async def set_quotas(request: Request, code: str) -> Response:
+        return await periods.set_quotas(request, code)
+
+    return router
 
 
-def redirect(url: str) -> Response:
-    response = RedirectResponse(url, status_code=303)
-    response.headers["cache-control"] = "no-store"
-    return response
+def _downloads_router(downloads: DownloadsPage) -> APIRouter:
+    router = APIRouter(prefix="/office/downloads", include_in_schema=False)
+
+    @router.get("")
+    def downloads_page(request: Request) -> Response:
+        return downloads.page(request)
+
+    @router.get("/file")
+    def download_file(request: Request) -> Response:
+        return downloads.get(request)
+
+    return router
 
 
-def office_router(context: AppContext, callers: Callers) -> APIRouter:
-    office = Office(context, callers)
+def _counters_router(counters: CountersPage) -> APIRouter:
+    router = APIRouter(prefix="/office/counters", include_in_schema=False)
+
+    @router.get("")
+    def counters_page(request: Request) -> Response:
+        return counters.page(request)
+
+    @router.post("")
+    async def add_counters(request: Request) -> Response:
+        return await counters.add(request)
+
+    @router.post("/{counter_id}")
+    async def change_counter(request: Request, counter_id: int) -> Response:
+        return await counters.change(request, counter_id)
+
+    @router.get("/{counter_id}/revoke")
+    def revoke_page(request: Request, counter_id: int) -> Response:
+        return counters.revoke_page(request, counter_id)
+
+    @router.post("/{counter_id}/revoke")
+    async def revoke(request: Request, counter_id: int) -> Response:
+        return await counters.revoke(request, counter_id)
+
+    @router.get("/{counter_id}/poster.pdf")
+    def poster(request: Request, counter_id: int) -> Response:
+        return counters.poster(request, counter_id)
+
+    return router
+
+
+def _verification_router(verification: Verification) -> APIRouter:
+    router = APIRouter(prefix="/office/responses", include_in_schema=False)
+
+    @router.get("")
+    def responses_page(request: Request) -> Response:
+        return verification.list_page(request)
+
+    @router.post("/review")
+    async def review(request: Request) -> Response:
+        return await verification.review(request)
+
+    @router.get("/{public_id}")
+    def response_page(request: Request, public_id: str) -> Response:
+        return verification.detail_page(request, public_id)
+
+    return router
+
+
+def _posters_router(posters: PostersPage) -> APIRouter:
+    router = APIRouter(prefix="/office/posters", include_in_schema=False)
+
+    @router.get("")
+    def posters_page(request: Request) -> Response:
+        return posters.page(request)
+
+    @router.post("")
+    async def start_batch(request: Request) -> Response:
+        return await posters.start(request)
+
+    @router.get("/{job}")
+    def batch(request: Request, job: str) -> Response:
+        return posters.job(request, job)
+
+    @router.get("/{job}/posters.pdf")
+    def batch_pdf(request: Request, job: str) -> Response:
+        return posters.download(request, job)
+
+    return router
+
+
+def _pages_router(office: Office, home: Home, progress: ProgressPage) -> APIRouter:
     router = APIRouter(prefix="/office", include_in_schema=False)
 
     @router.get("/login")
@@ -209,7 +330,15 @@ def office_router(context: AppContext, callers: Callers) -> APIRouter:
         return await office.logout(request)
 
     @router.get("/")
-    def home(request: Request) -> Response:
-        return office.home(request)
+    def overview(request: Request) -> Response:
+        return home.page(request)
+
+    @router.get("/progress")
+    def progress_page(request: Request) -> Response:
+        return progress.page(request)
+
+    @router.get("/progress/events")
+    async def progress_events(request: Request) -> Response:
+        return await progress.events(request)
 
     return router

@@ -1,0 +1,1 @@
+"""What the office's pages show at a glance: activity and progress against quotas."""

@@ -1,0 +1,1 @@
+"""Live notices: "a response of this unit and period changed", for pages kept open."""
