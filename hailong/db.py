@@ -11,6 +11,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, sessionmaker
 
 from hailong.models.packing import add_stored
+from hailong.reference import cache_info, track_changes
 
 POSTGRESQL = "postgresql"
 
@@ -55,33 +56,55 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.create_function("tally_add", 2, add_stored, deterministic=True)
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
-    # Take the write lock when the transaction begins: with WAL, a reader that later writes
-    # after another process wrote fails at once (SQLITE_BUSY_SNAPSHOT) instead of waiting.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+# An execution option (Session.connection(execution_options=READ_ONLY)) for transactions that
+# only read: on SQLite they begin without the write lock.
+READ_ONLY = {"hailong_read_only": True}
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def _sqlite_begin(connection: Connection) -> None:
+    # A transaction that writes takes the write lock when it begins: with WAL, a reader that
+    # later writes after another process wrote fails at once (SQLITE_BUSY_SNAPSHOT) instead
+    # of waiting. One that only reads (a page GET) takes no lock and never waits behind a
+    # writer: WAL gives it a snapshot.
+    if connection.get_execution_options().get("hailong_read_only"):
+        connection.exec_driver_sql("BEGIN DEFERRED")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, *, reference_tracking: bool = True, **kwargs: Any) -> Engine:
+    """An engine for our two databases. `reference_tracking`: every write to reference data
+    bumps reference_version (hailong.reference); only migrations, which may run before that
+    table exists, go without."""
     url = normalise_url(url)
     # Parameters carry citizens' answers: never into logs or error messages.
     kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
-        return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+        event.listen(engine, "begin", _sqlite_begin)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+        engine = create_engine(url, **kwargs)
+    if reference_tracking:
+        track_changes(engine)
+    return engine
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    # The sessions of one sessionmaker share one in-memory copy of the reference data.
+    return sessionmaker(bind=engine, expire_on_commit=False, info=cache_info())
 
 
 @contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """Commit at the edge: the caller's block succeeds and is committed, or fails and is undone."""
+def unit_of_work(factory: sessionmaker[Session], *, read_only: bool = False) -> Iterator[Session]:
+    """Commit at the edge: the caller's block succeeds and is committed, or fails and is undone.
+
+    `read_only`: the block only reads (on SQLite it then takes no write lock); a write in it
+    may fail on SQLite when another process wrote first."""
     session = factory()
+    if read_only:
+        session.connection(execution_options=READ_ONLY)
     try:
         yield session
         session.commit()

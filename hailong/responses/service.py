@@ -23,6 +23,7 @@ from hailong.models import (
 )
 from hailong.models.base import utcnow
 from hailong.questionnaires.service import questionnaire_by_id
+from hailong.reference import cached
 from hailong.tallies import service as tallies
 from survey_flows import Questionnaire, SurveyStatus, rates_a_criterion, stale_answers
 from survey_flows import status as survey_status
@@ -129,7 +130,11 @@ def stored_answers(session: Session, response_id: int) -> dict[str, str | None]:
 def load(session: Session, response: Response) -> SurveyState:
     return SurveyState(
         response=response,
-        questionnaire=questionnaire_by_id(session, response.questionnaire_id),
+        questionnaire=cached(
+            session,
+            ("questionnaire", response.questionnaire_id),
+            lambda: questionnaire_by_id(session, response.questionnaire_id),
+        ),
         answers=stored_answers(session, response.id),
     )
 

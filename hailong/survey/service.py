@@ -30,6 +30,7 @@ from hailong.models import Counter, Period, Response, ResponseStatus, Unit
 from hailong.models.base import utcnow
 from hailong.periods.service import ensure_still_open, open_period, today_in_vietnam
 from hailong.ratelimit import RateLimiter
+from hailong.reference import cached, detached_copy
 from hailong.responses import service as responses
 from hailong.responses.service import ResponseFinished, SurveyState
 from hailong.survey import invitations, steps
@@ -128,7 +129,7 @@ def visit(
     return Place(
         unit=access.unit,
         counter=access.counter,
-        period=open_period(session, today or today_in_vietnam()),
+        period=period_open(session, today or today_in_vietnam()),
         channel=channel_of(entry, respondent),
         access=access,
     )
@@ -153,7 +154,7 @@ def start(
     if isinstance(entry, InvitationLink):
         return _start_invitation(session, entry, respondent, secret, language, today)
     if isinstance(entry, Assignment):
-        period = open_period(session, today)
+        period = period_open(session, today)
         codes = {choice.code for choice in steps.procedure_choices(session, entry.unit_id)}
         place = assignment_place(session, entry, period, codes)
     else:
@@ -324,13 +325,32 @@ def ensure_may_answer(session: Session, state: SurveyState, today: date | None =
     for every channel (a revoked counter's chat survey stops at its next answer)."""
     response = state.response
     if response.counter_id is not None:
-        counter = session.get(Counter, response.counter_id)
-        unit = session.get(Unit, response.unit_id)
-        if counter is None or not counter.active or unit is None or not unit.active:
+        key = ("counter_live", response.counter_id, response.unit_id)
+        if not cached(session, key, lambda: _counter_live(session, response)):
             raise RevokedCounterCode()
-    period = session.get(Period, response.period_id)
+    period = cached(session, ("period", response.period_id), lambda: _period(session, response))
     if period is not None:
         ensure_still_open(period, today or today_in_vietnam())
+
+
+def _counter_live(session: Session, response: Response) -> bool:
+    counter = session.get(Counter, response.counter_id)
+    unit = session.get(Unit, response.unit_id)
+    return counter is not None and counter.active and unit is not None and unit.active
+
+
+def _period(session: Session, response: Response) -> Period | None:
+    period = session.get(Period, response.period_id)
+    return None if period is None else detached_copy(period)
+
+
+def period_open(session: Session, today: date) -> Period:
+    """The period open today, or the polite error (through the reference cache)."""
+
+    def load() -> Period:
+        return detached_copy(open_period(session, today))
+
+    return cached(session, ("open_period", today), load)
 
 
 def answer_question(
