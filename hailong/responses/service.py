@@ -6,11 +6,16 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, literal_column, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from hailong.db import dialect_insert
+from hailong.db import dialect_insert, is_postgresql
 from hailong.errors import HailongError
 from hailong.i18n import N_
 from hailong.models import (
@@ -22,8 +27,7 @@ from hailong.models import (
     ResponseStatus,
 )
 from hailong.models.base import utcnow
-from hailong.questionnaires.service import questionnaire_by_id
-from hailong.reference import cached
+from hailong.questionnaires.service import cached_questionnaire
 from hailong.tallies import service as tallies
 from survey_flows import Questionnaire, SurveyStatus, rates_a_criterion, stale_answers
 from survey_flows import status as survey_status
@@ -130,11 +134,7 @@ def stored_answers(session: Session, response_id: int) -> dict[str, str | None]:
 def load(session: Session, response: Response) -> SurveyState:
     return SurveyState(
         response=response,
-        questionnaire=cached(
-            session,
-            ("questionnaire", response.questionnaire_id),
-            lambda: questionnaire_by_id(session, response.questionnaire_id),
-        ),
+        questionnaire=cached_questionnaire(session, response.questionnaire_id),
         answers=stored_answers(session, response.id),
     )
 
@@ -156,49 +156,70 @@ def save_answers(
     if response.status != ResponseStatus.in_progress:
         raise ResponseFinished()
     now = now or utcnow()
-    if values:
-        _upsert(session, response.id, values, now)
-        state.answers.update(values)
+    state.answers.update(values)
     stale = stale_answers(state.questionnaire, state.answers)
+    for key in stale:
+        state.answers.pop(key, None)
+    result = survey_status(state.questionnaire, state.answers)
+    changes: dict[str, object] = {"updated_at": now}
+    if PROCEDURE_KEY in values:
+        changes["procedure_code"] = values[PROCEDURE_KEY]
+    if result is SurveyStatus.completed and not rates_a_criterion(
+        state.questionnaire, state.answers
+    ):
+        changes.update(status=ResponseStatus.unrated, submitted_at=now)
+    elif result is SurveyStatus.completed:
+        changes.update(status=ResponseStatus.completed, submitted_at=now)
+    elif result is SurveyStatus.screened_out:
+        changes.update(status=ResponseStatus.screened_out, submitted_at=now)
+    _write(session, response, values, changes, now)
     if stale:
         session.execute(
             delete(Answer).where(Answer.response_id == response.id, Answer.question_key.in_(stale))
         )
-        for key in stale:
-            state.answers.pop(key, None)
-    if PROCEDURE_KEY in values:
-        response.procedure_code = values[PROCEDURE_KEY]
-    result = survey_status(state.questionnaire, state.answers)
-    response.updated_at = now
-    if result is SurveyStatus.completed and not rates_a_criterion(
-        state.questionnaire, state.answers
-    ):
-        response.status = ResponseStatus.unrated
-        response.submitted_at = now
-    elif result is SurveyStatus.completed:
-        response.status = ResponseStatus.completed
-        response.submitted_at = now
+    if changes.get("status") == ResponseStatus.completed:
         tallies.apply_response(session, response, state.answers, sign=1)
-    elif result is SurveyStatus.screened_out:
-        response.status = ResponseStatus.screened_out
-        response.submitted_at = now
     session.flush()
     return result
 
 
-def _upsert(
-    session: Session, response_id: int, values: Mapping[str, str | None], now: datetime
+def _write(
+    session: Session,
+    response: Response,
+    values: Mapping[str, str | None],
+    changes: Mapping[str, object],
+    now: datetime,
 ) -> None:
-    rows = [
-        {"response_id": response_id, "question_key": key, "value": value, "answered_at": now}
-        for key, value in values.items()
-    ]
-    statement = dialect_insert(session, Answer.__table__).values(rows)
-    statement = statement.on_conflict_do_update(
-        index_elements=["response_id", "question_key"],
+    """The page's answers upserted and the response moved on: one statement on PostgreSQL
+    (the upsert as a WITH of the UPDATE), two on SQLite. The response object is given the
+    new values as already stored, so no flush writes them again."""
+    postgresql = is_postgresql(session)
+    table = cast(Table, Response.__table__)
+    move: Any = update(table).where(table.c.id == response.id).values(changes)
+    if values:
+        rows = [
+            {"response_id": response.id, "question_key": key, "value": value, "answered_at": now}
+            for key, value in values.items()
+        ]
+        upsert = _answer_upsert(postgresql).values(rows)
+        if postgresql:
+            move = move.add_cte(upsert.returning(literal_column("1")).cte("upserted"))
+        else:
+            session.execute(upsert)
+    session.execute(move)
+    for key, value in changes.items():
+        set_committed_value(response, key, value)
+
+
+@cache
+def _answer_upsert(postgresql: bool) -> Any:
+    """INSERT INTO answer ... ON CONFLICT DO UPDATE, built once per database kind."""
+    table = cast(Table, Answer.__table__)
+    statement = (pg_insert if postgresql else sqlite_insert)(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.response_id, table.c.question_key],
         set_={"value": statement.excluded.value, "answered_at": statement.excluded.answered_at},
     )
-    session.execute(statement)
 
 
 def record_event(session: Session, *, channel: str, event_id: str) -> bool:

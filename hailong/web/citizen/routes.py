@@ -80,7 +80,7 @@ class CitizenForm:
 
     def landing(self, request: Request, token: str) -> Response:
         resume = self.cookie.read(request)
-        with unit_of_work(self.sessions) as session:
+        with unit_of_work(self.sessions, read_only=True) as session:
             place = survey.visit(session, CounterCode(token=token))
             state = self._resumable(session, resume, place)
             target = None if state is None else steps.first_page(session, state)
@@ -152,7 +152,7 @@ class CitizenForm:
     # Pages ---------------------------------------------------------------------------
 
     def show_page(self, request: Request, token: str, section_key: str) -> Response:
-        with unit_of_work(self.sessions) as session:
+        with unit_of_work(self.sessions, read_only=True) as session:
             found = self._response(session, request, token)
             if isinstance(found, str):
                 return self.redirect(request, found)
@@ -188,7 +188,7 @@ class CitizenForm:
         return response
 
     def done(self, request: Request, token: str) -> Response:
-        with unit_of_work(self.sessions) as session:
+        with unit_of_work(self.sessions, read_only=True) as session:
             found = self._response(session, request, token)
             if isinstance(found, str):
                 return self.redirect(request, found)
