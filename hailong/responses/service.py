@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, literal_column, select, update
+from sqlalchemy import Select, Table, delete, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -28,6 +28,7 @@ from hailong.models import (
 )
 from hailong.models.base import utcnow
 from hailong.questionnaires.service import cached_questionnaire
+from hailong.reference import remember_version, version_column
 from hailong.tallies import service as tallies
 from survey_flows import Questionnaire, SurveyStatus, rates_a_criterion, stale_answers
 from survey_flows import status as survey_status
@@ -86,10 +87,20 @@ def start(
 
 
 def by_public_id(session: Session, public_id: str, *, for_update: bool = False) -> Response | None:
-    query = select(Response).where(Response.public_id == public_id)
+    query = select(Response, version_column()).where(Response.public_id == public_id)
     if for_update:
-        query = query.with_for_update()
-    return session.scalar(query)
+        query = query.with_for_update(of=Response)
+    return _with_version(session, query)
+
+
+def _with_version(session: Session, query: Select[tuple[Response, int]]) -> Response | None:
+    # The reference data's version comes along with the response (hailong.reference).
+    found = session.execute(query).first()
+    if found is None:
+        return None
+    response, version = found
+    remember_version(session, version)
+    return response
 
 
 def latest_in_progress(
@@ -101,7 +112,7 @@ def latest_in_progress(
     for_update: bool = False,
 ) -> Response | None:
     """The chat respondent's unfinished response, to resume it."""
-    query = select(Response).where(
+    query = select(Response, version_column()).where(
         Response.channel == channel,
         Response.respondent_ref == respondent_ref,
         Response.status == ResponseStatus.in_progress,
@@ -110,8 +121,8 @@ def latest_in_progress(
         query = query.where(Response.updated_at >= utcnow() - younger_than)
     query = query.order_by(Response.id.desc()).limit(1)
     if for_update:
-        query = query.with_for_update()
-    return session.scalar(query)
+        query = query.with_for_update(of=Response)
+    return _with_version(session, query)
 
 
 def latest(session: Session, *, channel: str, respondent_ref: str) -> Response | None:

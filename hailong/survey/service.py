@@ -295,10 +295,21 @@ def resume_browser(
     for_update: bool = False,
 ) -> SurveyState | None:
     """The browser's own response at this counter, when its cookie's key matches."""
-    response = responses.by_public_id(session, public_id, for_update=for_update)
-    if response is None or response.counter_id != counter_id:
+    state = browser_state(
+        session, public_id=public_id, resume_key=resume_key, for_update=for_update
+    )
+    if state is None or state.response.counter_id != counter_id:
         return None
-    if response.resume_key_hash != resume_key_hash(resume_key):
+    return state
+
+
+def browser_state(
+    session: Session, *, public_id: str, resume_key: str, for_update: bool = False
+) -> SurveyState | None:
+    """The browser's own response, when its cookie's key matches, at whichever counter (the
+    caller checks that: resume_browser)."""
+    response = responses.by_public_id(session, public_id, for_update=for_update)
+    if response is None or response.resume_key_hash != resume_key_hash(resume_key):
         return None
     return responses.load(session, response)
 
