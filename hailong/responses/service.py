@@ -9,8 +9,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, delete, literal_column, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Select, Table, bindparam, delete, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -201,35 +200,72 @@ def _write(
     changes: Mapping[str, object],
     now: datetime,
 ) -> None:
-    """The page's answers upserted and the response moved on: one statement on PostgreSQL
-    (the upsert as a WITH of the UPDATE), two on SQLite. The response object is given the
-    new values as already stored, so no flush writes them again."""
-    postgresql = is_postgresql(session)
-    table = cast(Table, Response.__table__)
-    move: Any = update(table).where(table.c.id == response.id).values(changes)
-    if values:
-        rows = [
-            {"response_id": response.id, "question_key": key, "value": value, "answered_at": now}
-            for key, value in values.items()
-        ]
-        upsert = _answer_upsert(postgresql).values(rows)
-        if postgresql:
-            move = move.add_cte(upsert.returning(literal_column("1")).cte("upserted"))
-        else:
-            session.execute(upsert)
-    session.execute(move)
+    """The page's answers upserted and the response moved on, by statements of one fixed
+    shape (compiled once): one on PostgreSQL (the upsert as a WITH of the UPDATE), two on
+    SQLite. The response object is given the new values as already stored, so no flush
+    writes them again."""
+    moved = {
+        "response_id": response.id,
+        "updated_at": now,
+        "status": str(changes.get("status", response.status)),
+        "submitted_at": changes.get("submitted_at", response.submitted_at),
+        "procedure_code": changes.get("procedure_code", response.procedure_code),
+    }
+    if is_postgresql(session):
+        session.execute(
+            _PG_WRITE, {**moved, "now": now, "keys": list(values), "values": list(values.values())}
+        )
+    else:
+        if values:
+            rows = [
+                {"response_id": response.id, "question_key": k, "value": v, "answered_at": now}
+                for k, v in values.items()
+            ]
+            session.execute(_sqlite_answer_upsert(), rows)
+        session.execute(_response_move(), moved)
     for key, value in changes.items():
         set_committed_value(response, key, value)
 
 
+# The row is locked by then (the survey session selects it FOR UPDATE), so writing back the
+# columns that did not change is safe, and keeps the statement's shape fixed.
+_PG_WRITE = text(
+    "WITH upserted AS ("
+    " INSERT INTO answer (response_id, question_key, value, answered_at)"
+    " SELECT :response_id, k, v, :now"
+    " FROM unnest(CAST(:keys AS varchar[]), CAST(:values AS text[])) AS page(k, v)"
+    " ON CONFLICT (response_id, question_key)"
+    " DO UPDATE SET value = excluded.value, answered_at = excluded.answered_at"
+    " RETURNING 1)"
+    " UPDATE response SET updated_at = :updated_at, status = :status,"
+    " submitted_at = :submitted_at, procedure_code = :procedure_code"
+    " WHERE id = :response_id"
+)
+
+
 @cache
-def _answer_upsert(postgresql: bool) -> Any:
-    """INSERT INTO answer ... ON CONFLICT DO UPDATE, built once per database kind."""
+def _sqlite_answer_upsert() -> Any:
+    """INSERT INTO answer ... ON CONFLICT DO UPDATE, built once, sent with each row's values."""
     table = cast(Table, Answer.__table__)
-    statement = (pg_insert if postgresql else sqlite_insert)(table)
+    statement = sqlite_insert(table)
     return statement.on_conflict_do_update(
         index_elements=[table.c.response_id, table.c.question_key],
         set_={"value": statement.excluded.value, "answered_at": statement.excluded.answered_at},
+    )
+
+
+@cache
+def _response_move() -> Any:
+    table = cast(Table, Response.__table__)
+    return (
+        update(table)
+        .where(table.c.id == bindparam("response_id"))
+        .values(
+            updated_at=bindparam("updated_at"),
+            status=bindparam("status"),
+            submitted_at=bindparam("submitted_at"),
+            procedure_code=bindparam("procedure_code"),
+        )
     )
 
 
