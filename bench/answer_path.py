@@ -75,6 +75,8 @@ PROCEDURES = {
 }
 # A counter takes 60 starts an hour from one network: a fresh counter per this many surveys.
 SURVEYS_PER_COUNTER = 50
+# Each phase is measured in this many rounds, the app's and the bare route's in turn.
+ROUNDS = 4
 
 
 # The load generator: keep-alive HTTP/1.1 over asyncio streams ------------------------------
@@ -206,8 +208,10 @@ class WebCitizens:
     draw_pages: bool
     bodies: dict[str, bytes] = field(default_factory=_section_bodies)
     answers: int = 0
+    first: int = 0  # the number of the first citizen (a counter takes 50 a run)
 
     async def survey(self, connection: Connection, number: int) -> None:
+        number += self.first
         token = self.tokens[number // SURVEYS_PER_COUNTER]
         landing = await self.load.send(connection, "GET", f"/q/{token}")
         jar = dict(landing.cookies)
@@ -392,7 +396,7 @@ class Phase:
     client_cpu: float
     server_cpu: float
     latencies: dict[str, list[float]]
-    statements: dict[str, float]
+    statements: dict[str, list[int]]
     rss_kb: tuple[int, int]
     answers: int = 0
 
@@ -401,13 +405,39 @@ class Phase:
         return self.requests / self.seconds
 
 
-def _delta_statements(before: dict[str, Any], after: dict[str, Any]) -> dict[str, float]:
-    per_kind: dict[str, float] = {}
+def _delta_statements(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[int]]:
+    """Per kind of request: [requests, SQL statements] between two readings."""
+    per_kind: dict[str, list[int]] = {}
     for kind, (requests, statements) in after["kinds"].items():
         old = before["kinds"].get(kind, [0, 0])
         if requests - old[0]:
-            per_kind[kind] = (statements - old[1]) / (requests - old[0])
+            per_kind[kind] = [requests - old[0], statements - old[1]]
     return per_kind
+
+
+def merged(total: Phase | None, part: Phase) -> Phase:
+    """Two rounds of one phase as one."""
+    if total is None:
+        return part
+    latencies = defaultdict(list, {k: list(v) for k, v in total.latencies.items()})
+    for kind, values in part.latencies.items():
+        latencies[kind].extend(values)
+    statements = {k: list(v) for k, v in total.statements.items()}
+    for kind, (requests, count) in part.statements.items():
+        old = statements.setdefault(kind, [0, 0])
+        old[0] += requests
+        old[1] += count
+    return Phase(
+        name=total.name,
+        requests=total.requests + part.requests,
+        seconds=total.seconds + part.seconds,
+        client_cpu=total.client_cpu + part.client_cpu,
+        server_cpu=total.server_cpu + part.server_cpu,
+        latencies=latencies,
+        statements=statements,
+        rss_kb=(total.rss_kb[0], part.rss_kb[1]),
+        answers=total.answers + part.answers,
+    )
 
 
 def measured(
@@ -434,7 +464,9 @@ def measured(
     )
 
 
-def bare_phase(server: Server, rss_start: int, like: Phase, at_once: int, web: bool) -> Phase:
+def bare_phase(
+    server: Server, rss_start: int, like: Phase, at_once: int, web: bool, warm_up: bool = False
+) -> Phase:
     """As many requests to the bare route as `like` sent, as many at a time."""
     if web:
         path = BARE_FORM
@@ -455,8 +487,9 @@ def bare_phase(server: Server, rss_start: int, like: Phase, at_once: int, web: b
 
         return requests
 
-    warm = Load(server.port)
-    asyncio.run(run_citizens(warm, at_once, at_once, one(warm)))
+    if warm_up:
+        warm = Load(server.port)
+        asyncio.run(run_citizens(warm, at_once, at_once, one(warm)))
     load = Load(server.port)
     before = server.stats()
     seconds, client_cpu = asyncio.run(run_citizens(load, at_once, at_once, one(load)))
@@ -487,45 +520,65 @@ def app_env(url: str, api: FakeTelegramAPI) -> dict[str, str]:
 def measure(
     database: str, url: str, api: FakeTelegramAPI, surveys: int, at_once: int, only: str | None
 ) -> list[tuple[Phase, Phase]]:
+    """Each phase in ROUNDS rounds, each round of the app followed by a round of the bare
+    route as long in requests: both meet the same load of the machine, which other work
+    shares."""
     blocks = -(-surveys // SURVEYS_PER_COUNTER)
     seeded = seed(url, counters=1 + 2 * blocks)
     env = app_env(url, api)
     updates = Updates()
-    phases: list[Phase] = []
-    with serve("answer_path_app:app_factory", env) as app:
-        rss_start = app.stats()["rss_kb"]
+    per_round = max(1, surveys // ROUNDS)
+    pairs: list[tuple[Phase, Phase]] = []
+    with (
+        serve("answer_path_app:app_factory", env) as app,
+        serve("answer_path_app:bare_app_factory", env) as bare,
+    ):
+        rss_start, rss_bare = app.stats()["rss_kb"], bare.stats()["rss_kb"]
+        # Warm up (imports, templates, the pool, lazily built models); not counted.
+        warm = Load(app.port)
+        web = WebCitizens(warm, seeded.tokens[:1], draw_pages=True)
+        asyncio.run(run_citizens(warm, 2, 2, web.survey))
+        chat = TelegramCitizens(warm, api, seeded.payload, updates, 800_000_000)
+        asyncio.run(run_citizens(warm, 2, 2, chat.survey))
+        for web_like in (True, False):
+            bare_phase(bare, rss_bare, _one_request(), at_once, web_like, warm_up=True)
+        phases = []
         if only in (None, "web"):
-            # Warm up (imports, templates, the pool) on the first counter; not counted.
-            warm = Load(app.port)
-            web = WebCitizens(warm, seeded.tokens[:1], draw_pages=True)
-            asyncio.run(run_citizens(warm, 2, 2, web.survey))
-            for draw, offset in ((False, 1), (True, 1 + blocks)):
-                load = Load(app.port)
-                web = WebCitizens(load, seeded.tokens[offset:], draw_pages=draw)
-                name = "web walk" if draw else "web POST"
-                phase = measured(name, app, rss_start, load, surveys, at_once, web.survey)
-                phase.answers = web.answers
-                phases.append(phase)
+            phases += [("web POST", 1), ("web walk", 1 + blocks)]
         if only in (None, "telegram"):
-            warm = Load(app.port)
-            chat = TelegramCitizens(warm, api, seeded.payload, updates, 800_000_000)
-            asyncio.run(run_citizens(warm, 2, 2, chat.survey))
-            load = Load(app.port)
-            chat = TelegramCitizens(load, api, seeded.payload, updates, 900_000_000)
+            phases.append(("telegram", 0))
+        for name, offset in phases:
+            total: Phase | None = None
+            total_bare: Phase | None = None
             done_before, _ = finished(url)
-            phase = measured("telegram", app, rss_start, load, surveys, at_once, chat.survey)
-            phase.answers = chat.answers
+            for number in range(ROUNDS):
+                first = number * per_round
+                load = Load(app.port)
+                citizens: WebCitizens | TelegramCitizens
+                if name == "telegram":
+                    citizens = TelegramCitizens(
+                        load, api, seeded.payload, updates, 900_000_000 + first
+                    )
+                else:
+                    citizens = WebCitizens(
+                        load, seeded.tokens[offset:], draw_pages=name == "web walk"
+                    )
+                    citizens.first = first
+                part = measured(name, app, rss_start, load, per_round, at_once, citizens.survey)
+                part.answers = citizens.answers
+                total = merged(total, part)
+                web_like = name != "telegram"
+                total_bare = merged(total_bare, bare_phase(bare, rss_bare, part, at_once, web_like))
             done_after, _ = finished(url)
-            if done_after - done_before != surveys:
-                raise SystemExit(f"{database}: {done_after - done_before} of {surveys} finished")
-            phases.append(phase)
-    pairs = []
-    with serve("answer_path_app:bare_app_factory", env) as bare:
-        rss_bare = bare.stats()["rss_kb"]
-        for phase in phases:
-            web = phase.name.startswith("web")
-            pairs.append((phase, bare_phase(bare, rss_bare, phase, at_once, web)))
+            if done_after - done_before != per_round * ROUNDS:
+                raise SystemExit(f"{database} {name}: {done_after - done_before} finished")
+            assert total is not None and total_bare is not None
+            pairs.append((total, total_bare))
     return pairs
+
+
+def _one_request() -> Phase:
+    return Phase("", 1, 1.0, 0.0, 0.0, {}, {}, (0, 0))
 
 
 def _ms(values: list[float], q: float) -> float:
@@ -548,7 +601,8 @@ def report(database: str, phase: Phase, bare: Phase) -> list[str]:
         f"(bare {bare.rss_kb[1] / 1024:.0f} MB)",
     ]
     for kind, values in sorted(phase.latencies.items()) + sorted(bare.latencies.items()):
-        statements = phase.statements.get(kind, bare.statements.get(kind, float("nan")))
+        requests, count = phase.statements.get(kind, bare.statements.get(kind, [0, 0]))
+        statements = count / requests if requests else float("nan")
         mark = " <-" if kind == main_kind else ""
         lines.append(
             f"  {kind:<15} n={len(values):5d} p50 {_ms(values, 0.5):6.1f} ms  p95 "

@@ -113,7 +113,7 @@ def bare_app_factory() -> FastAPI:
     def insert_one() -> None:
         with engine.begin() as connection:
             connection.execute(
-                insert(InboundEvent.__table__).values(
+                insert(InboundEvent).values(
                     channel="bench", event_id=uuid.uuid4().hex, received_at=utcnow()
                 )
             )
