@@ -10,6 +10,7 @@ from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, bindparam, delete, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -271,13 +272,24 @@ def _response_move() -> Any:
 
 def record_event(session: Session, *, channel: str, event_id: str) -> bool:
     """Record an inbound delivery; False when it was seen before (a duplicate changes nothing)."""
-    statement = (
-        dialect_insert(session, InboundEvent.__table__)
-        .values(channel=channel, event_id=event_id, received_at=utcnow())
+    row = {"channel": channel, "event_id": event_id, "received_at": utcnow()}
+    return session.execute(_event_insert(is_postgresql(session)), row).first() is not None
+
+
+@cache
+def _event_insert(postgresql: bool) -> Any:
+    """INSERT INTO inbound_event ... ON CONFLICT DO NOTHING RETURNING id, built once."""
+    table = cast(Table, InboundEvent.__table__)
+    return (
+        (pg_insert if postgresql else sqlite_insert)(table)
+        .values(
+            channel=bindparam("channel"),
+            event_id=bindparam("event_id"),
+            received_at=bindparam("received_at"),
+        )
         .on_conflict_do_nothing(index_elements=["channel", "event_id"])
-        .returning(InboundEvent.__table__.c.id)
+        .returning(table.c.id)
     )
-    return session.execute(statement).first() is not None
 
 
 def preferred_language(session: Session, *, channel: str, respondent_ref: str) -> str | None:
