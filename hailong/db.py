@@ -143,13 +143,15 @@ def make_engine(url: str, *, reference_tracking: bool = True, **kwargs: Any) -> 
     kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        WriterQueue(timeout_seconds=BUSY_TIMEOUT_MS / 1000).listen(engine)
     else:
         kwargs.setdefault("pool_pre_ping", True)
         engine = create_engine(url, **kwargs)
     if reference_tracking:
+        # First: its bump must run before the writer queue's commit below.
         track_changes(engine)
+    if is_sqlite(url):
+        event.listen(engine, "connect", _sqlite_pragmas)
+        WriterQueue(timeout_seconds=BUSY_TIMEOUT_MS / 1000).listen(engine)
     return engine
 
 

@@ -1,8 +1,8 @@
 """Reference data kept in memory: counters and their tokens, units, periods, procedures,
 questionnaire versions. They change seldom and every answer reads them.
 
-Any change to their tables, by any process, adds one to the `reference_version` row in the
-same transaction (an engine event on every INSERT, UPDATE or DELETE of those tables, so no
+Any change to their tables, by any process, adds one to the `reference_version` row as its
+transaction commits (an engine event on every INSERT, UPDATE or DELETE of those tables, so no
 service has to remember it). Each transaction that reads through the cache first reads that
 number (one primary-key read) and drops the process's copy when it is not the number the copy
 was made under: a rotation, a revocation or a closed period is seen by the next request of
@@ -73,17 +73,26 @@ class ReferenceCache:
 
 
 def track_changes(engine: Engine) -> None:
-    """Bump the number with every statement that writes a reference table (make_engine)."""
+    """Bump the number when a transaction that wrote a reference table commits (make_engine
+    registers it before anything else that listens for the commit)."""
     event.listen(engine, "after_execute", _after_execute)
-    event.listen(engine, "commit", _transaction_ended)
+    event.listen(engine, "commit", _bump_on_commit)
     event.listen(engine, "rollback", _transaction_ended)
 
 
 def _after_execute(connection: Connection, statement: Any, *_args: Any) -> None:
     table = getattr(statement, "table", None)
     if getattr(statement, "is_dml", False) and getattr(table, "name", None) in REFERENCE_TABLES:
-        connection.exec_driver_sql(BUMP)
         connection.info[CHANGED] = True
+
+
+def _bump_on_commit(connection: Connection) -> None:
+    # At the commit, not at the write: the row is locked only for the commit itself, so two
+    # transactions writing reference data never wait for each other's whole transaction.
+    if connection.info.pop(CHANGED, False):
+        driver = connection.connection.driver_connection
+        if driver is not None:
+            driver.execute(BUMP)
 
 
 def _transaction_ended(connection: Connection) -> None:
