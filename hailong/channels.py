@@ -132,6 +132,9 @@ def _telegram_account(settings: Settings, state: Any) -> str | None:
 
 
 def _ask_telegram(settings: Settings) -> str | None:
+    from bot.telegram.loading import load_aiogram
+
+    load_aiogram()
     from bot.telegram.identity import ask_username
 
     return ask_username(settings)
@@ -150,6 +153,9 @@ def _telegram_poster(account: str | None) -> PosterLine:
 
 
 def _telegram_router(context: AppContext) -> APIRouter:
+    from bot.telegram.loading import load_aiogram
+
+    load_aiogram()
     from webhook.telegram import telegram_router
 
     return telegram_router(context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,8 +12,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, sessionmaker
 
 from hailong.models.packing import add_stored
+from hailong.reference import cache_info, track_changes
 
 POSTGRESQL = "postgresql"
+BUSY_TIMEOUT_MS = 10_000
 
 
 def is_sqlite(url: str) -> bool:
@@ -46,7 +49,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     # Erased data (an outbox message's e-mail address or chat id) is overwritten in the file,
     # not merely unlinked from the page where any file reader could still find it.
     cursor.execute("PRAGMA secure_delete=ON")
@@ -55,33 +58,117 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.create_function("tally_add", 2, add_stored, deterministic=True)
 
 
-def _sqlite_begin_immediate(connection: Any) -> None:
-    # Take the write lock when the transaction begins: with WAL, a reader that later writes
-    # after another process wrote fails at once (SQLITE_BUSY_SNAPSHOT) instead of waiting.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+# An execution option (Session.connection(execution_options=READ_ONLY)) for transactions that
+# only read: on SQLite they begin without the write lock.
+READ_ONLY = {"hailong_read_only": True}
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+class WriterQueue:
+    """This process's SQLite writers, one at a time, in the order they come.
+
+    SQLite lets one transaction write; another that asks waits in SQLite's busy handler,
+    which sleeps and retries (a few ms, then up to 100 ms a try), so under load a writer
+    often sleeps long after the lock was free: that made the p95. Writers of one process
+    queue on this lock instead and start the moment the previous one ends; writers of other
+    processes still meet at SQLite's lock and its busy timeout.
+    """
+
+    HELD = "hailong_writer_queue_held"
+
+    def __init__(self, timeout_seconds: float) -> None:
+        self._lock = threading.Lock()
+        self._timeout = timeout_seconds
+
+    def begin(self, connection: Connection) -> None:
+        # A transaction that writes takes the write lock when it begins: with WAL, a reader
+        # that later writes after another process wrote fails at once (SQLITE_BUSY_SNAPSHOT)
+        # instead of waiting. One that only reads (a page GET) takes no lock and never waits
+        # behind a writer: WAL gives it a snapshot.
+        if connection.get_execution_options().get("hailong_read_only"):
+            connection.exec_driver_sql("BEGIN DEFERRED")
+            return
+        # Past the timeout (a stuck writer), SQLite's own busy timeout decides as before.
+        if self._lock.acquire(timeout=self._timeout):
+            connection.info[self.HELD] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self.end(connection)
+            raise
+
+    def end(self, connection: Connection) -> None:
+        if connection.info.pop(self.HELD, False):
+            self._lock.release()
+
+    def _commit(self, connection: Connection) -> None:
+        # The event comes before SQLAlchemy's commit: commit here, so the next writer starts
+        # after it and never meets SQLite's lock (the driver's own commit then has nothing
+        # left to do).
+        if connection.info.get(self.HELD):
+            driver = connection.connection.driver_connection
+            try:
+                if driver is not None and driver.in_transaction:
+                    driver.execute("COMMIT")
+            finally:
+                self.end(connection)
+
+    def _rollback(self, connection: Connection) -> None:
+        if connection.info.get(self.HELD):
+            driver = connection.connection.driver_connection
+            try:
+                if driver is not None and driver.in_transaction:
+                    driver.execute("ROLLBACK")
+            finally:
+                self.end(connection)
+
+    def listen(self, engine: Engine) -> None:
+        event.listen(engine, "begin", self.begin)
+        event.listen(engine, "commit", self._commit)
+        event.listen(engine, "rollback", self._rollback)
+        # A connection given back to the pool without either (its transaction is rolled
+        # back by the pool): the lock goes with it.
+        event.listen(engine, "checkin", self._checked_in)
+
+    def _checked_in(self, dbapi_connection: Any, record: Any) -> None:
+        if record.info.pop(self.HELD, False):
+            self._lock.release()
+
+
+def make_engine(url: str, *, reference_tracking: bool = True, **kwargs: Any) -> Engine:
+    """An engine for our two databases. `reference_tracking`: every write to reference data
+    bumps reference_version (hailong.reference); only migrations, which may run before that
+    table exists, go without."""
     url = normalise_url(url)
     # Parameters carry citizens' answers: never into logs or error messages.
     kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+        engine = create_engine(url, **kwargs)
+    if reference_tracking:
+        # First: its bump must run before the writer queue's commit below.
+        track_changes(engine)
+    if is_sqlite(url):
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
-        return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+        WriterQueue(timeout_seconds=BUSY_TIMEOUT_MS / 1000).listen(engine)
+    return engine
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    # The sessions of one sessionmaker share one in-memory copy of the reference data.
+    return sessionmaker(bind=engine, expire_on_commit=False, info=cache_info())
 
 
 @contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """Commit at the edge: the caller's block succeeds and is committed, or fails and is undone."""
+def unit_of_work(factory: sessionmaker[Session], *, read_only: bool = False) -> Iterator[Session]:
+    """Commit at the edge: the caller's block succeeds and is committed, or fails and is undone.
+
+    `read_only`: the block only reads (on SQLite it then takes no write lock); a write in it
+    may fail on SQLite when another process wrote first."""
     session = factory()
+    if read_only:
+        session.connection(execution_options=READ_ONLY)
     try:
         yield session
         session.commit()

@@ -29,7 +29,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _configure(connection)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
+    engine = make_engine(config.get_main_option("sqlalchemy.url") or "", reference_tracking=False)
     with engine.connect() as connection:
         _configure(connection)
     engine.dispose()

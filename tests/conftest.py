@@ -18,6 +18,7 @@ import redis
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.telegram.loading import load_aiogram
 from hailong import migrate
 from hailong.db import make_engine, make_sessionmaker
 from hailong.i18n import Catalogs
@@ -33,6 +34,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # Before any test module builds a catalog: a msgid looked up in a domain that does not
     # hold it fails the test, instead of showing English to a Vietnamese reader.
     Catalogs.strict = True
+    # The way the app imports aiogram (its models built on first use), before any test
+    # module imports it the ordinary way.
+    load_aiogram()
 
 
 def in_ci() -> bool:

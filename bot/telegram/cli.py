@@ -67,6 +67,9 @@ def register(app: typer.Typer) -> None:
         drop_pending: bool = typer.Option(False, help="Forget updates Telegram has queued."),
     ) -> None:
         """Register this service's webhook URL and secret with Telegram."""
+        from bot.telegram.loading import load_aiogram
+
+        load_aiogram()
         from aiogram.exceptions import TelegramAPIError
 
         from bot.telegram.factory import ALLOWED_UPDATES, WEBHOOK_PATH
@@ -83,6 +86,9 @@ def register(app: typer.Typer) -> None:
     @telegram_app.command("poll")
     def poll(ctx: typer.Context) -> None:
         """Answer the bot by long polling (for a developer without a public URL)."""
+        from bot.telegram.loading import load_aiogram
+
+        load_aiogram()
         from aiogram.exceptions import TelegramAPIError
 
         context = _configured(ctx)

@@ -16,6 +16,7 @@ from hailong.models.period import Period, Quota
 from hailong.models.poster_job import PosterJob, PosterJobState
 from hailong.models.procedure import Procedure, procedure_unit
 from hailong.models.questionnaire import QuestionnaireVersion
+from hailong.models.reference_version import ReferenceVersion
 from hailong.models.response import Answer, InboundEvent, Response
 from hailong.models.tally import Tally, UnitTally
 from hailong.models.unit import Unit
@@ -44,6 +45,7 @@ __all__ = [
     "Procedure",
     "QuestionnaireVersion",
     "Quota",
+    "ReferenceVersion",
     "Response",
     "ResponseStatus",
     "ReviewState",

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from hailong.errors import HailongError, NotFound
 from hailong.i18n import N_
 from hailong.models import QuestionnaireVersion, Response
+from hailong.reference import cached
 from survey_flows import Questionnaire, load_questionnaire
 from survey_flows.questionnaire import builtin_source
 
@@ -47,6 +48,16 @@ def questionnaire_by_code(session: Session, code: str) -> QuestionnaireVersion:
         return get_or_load(session, code)
     except OSError:
         raise UnknownQuestionnaire(code=code) from None
+
+
+def cached_questionnaire(session: Session, questionnaire_id: int) -> Questionnaire:
+    """The version's questionnaire through the reference cache: never re-read, re-hashed or
+    re-parsed per request."""
+    return cached(
+        session,
+        ("questionnaire", questionnaire_id),
+        lambda: questionnaire_by_id(session, questionnaire_id),
+    )
 
 
 def questionnaire_by_id(session: Session, questionnaire_id: int) -> Questionnaire:

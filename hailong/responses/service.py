@@ -6,11 +6,16 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, Table, bindparam, delete, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from hailong.db import dialect_insert
+from hailong.db import dialect_insert, is_postgresql
 from hailong.errors import HailongError
 from hailong.i18n import N_
 from hailong.models import (
@@ -22,7 +27,8 @@ from hailong.models import (
     ResponseStatus,
 )
 from hailong.models.base import utcnow
-from hailong.questionnaires.service import questionnaire_by_id
+from hailong.questionnaires.service import cached_questionnaire
+from hailong.reference import remember_version, version_column
 from hailong.tallies import service as tallies
 from survey_flows import Questionnaire, SurveyStatus, rates_a_criterion, stale_answers
 from survey_flows import status as survey_status
@@ -81,10 +87,20 @@ def start(
 
 
 def by_public_id(session: Session, public_id: str, *, for_update: bool = False) -> Response | None:
-    query = select(Response).where(Response.public_id == public_id)
+    query = select(Response, version_column()).where(Response.public_id == public_id)
     if for_update:
-        query = query.with_for_update()
-    return session.scalar(query)
+        query = query.with_for_update(of=Response)
+    return _with_version(session, query)
+
+
+def _with_version(session: Session, query: Select[tuple[Response, int]]) -> Response | None:
+    # The reference data's version comes along with the response (hailong.reference).
+    found = session.execute(query).first()
+    if found is None:
+        return None
+    response, version = found
+    remember_version(session, version)
+    return response
 
 
 def latest_in_progress(
@@ -96,7 +112,7 @@ def latest_in_progress(
     for_update: bool = False,
 ) -> Response | None:
     """The chat respondent's unfinished response, to resume it."""
-    query = select(Response).where(
+    query = select(Response, version_column()).where(
         Response.channel == channel,
         Response.respondent_ref == respondent_ref,
         Response.status == ResponseStatus.in_progress,
@@ -105,8 +121,8 @@ def latest_in_progress(
         query = query.where(Response.updated_at >= utcnow() - younger_than)
     query = query.order_by(Response.id.desc()).limit(1)
     if for_update:
-        query = query.with_for_update()
-    return session.scalar(query)
+        query = query.with_for_update(of=Response)
+    return _with_version(session, query)
 
 
 def latest(session: Session, *, channel: str, respondent_ref: str) -> Response | None:
@@ -129,7 +145,7 @@ def stored_answers(session: Session, response_id: int) -> dict[str, str | None]:
 def load(session: Session, response: Response) -> SurveyState:
     return SurveyState(
         response=response,
-        questionnaire=questionnaire_by_id(session, response.questionnaire_id),
+        questionnaire=cached_questionnaire(session, response.questionnaire_id),
         answers=stored_answers(session, response.id),
     )
 
@@ -151,60 +167,129 @@ def save_answers(
     if response.status != ResponseStatus.in_progress:
         raise ResponseFinished()
     now = now or utcnow()
-    if values:
-        _upsert(session, response.id, values, now)
-        state.answers.update(values)
+    state.answers.update(values)
     stale = stale_answers(state.questionnaire, state.answers)
+    for key in stale:
+        state.answers.pop(key, None)
+    result = survey_status(state.questionnaire, state.answers)
+    changes: dict[str, object] = {"updated_at": now}
+    if PROCEDURE_KEY in values:
+        changes["procedure_code"] = values[PROCEDURE_KEY]
+    if result is SurveyStatus.completed and not rates_a_criterion(
+        state.questionnaire, state.answers
+    ):
+        changes.update(status=ResponseStatus.unrated, submitted_at=now)
+    elif result is SurveyStatus.completed:
+        changes.update(status=ResponseStatus.completed, submitted_at=now)
+    elif result is SurveyStatus.screened_out:
+        changes.update(status=ResponseStatus.screened_out, submitted_at=now)
+    _write(session, response, values, changes, now)
     if stale:
         session.execute(
             delete(Answer).where(Answer.response_id == response.id, Answer.question_key.in_(stale))
         )
-        for key in stale:
-            state.answers.pop(key, None)
-    if PROCEDURE_KEY in values:
-        response.procedure_code = values[PROCEDURE_KEY]
-    result = survey_status(state.questionnaire, state.answers)
-    response.updated_at = now
-    if result is SurveyStatus.completed and not rates_a_criterion(
-        state.questionnaire, state.answers
-    ):
-        response.status = ResponseStatus.unrated
-        response.submitted_at = now
-    elif result is SurveyStatus.completed:
-        response.status = ResponseStatus.completed
-        response.submitted_at = now
+    if changes.get("status") == ResponseStatus.completed:
         tallies.apply_response(session, response, state.answers, sign=1)
-    elif result is SurveyStatus.screened_out:
-        response.status = ResponseStatus.screened_out
-        response.submitted_at = now
     session.flush()
     return result
 
 
-def _upsert(
-    session: Session, response_id: int, values: Mapping[str, str | None], now: datetime
+def _write(
+    session: Session,
+    response: Response,
+    values: Mapping[str, str | None],
+    changes: Mapping[str, object],
+    now: datetime,
 ) -> None:
-    rows = [
-        {"response_id": response_id, "question_key": key, "value": value, "answered_at": now}
-        for key, value in values.items()
-    ]
-    statement = dialect_insert(session, Answer.__table__).values(rows)
-    statement = statement.on_conflict_do_update(
-        index_elements=["response_id", "question_key"],
+    """The page's answers upserted and the response moved on, by statements of one fixed
+    shape (compiled once): one on PostgreSQL (the upsert as a WITH of the UPDATE), two on
+    SQLite. The response object is given the new values as already stored, so no flush
+    writes them again."""
+    moved = {
+        "response_id": response.id,
+        "updated_at": now,
+        "status": str(changes.get("status", response.status)),
+        "submitted_at": changes.get("submitted_at", response.submitted_at),
+        "procedure_code": changes.get("procedure_code", response.procedure_code),
+    }
+    if is_postgresql(session):
+        session.execute(
+            _PG_WRITE, {**moved, "now": now, "keys": list(values), "values": list(values.values())}
+        )
+    else:
+        if values:
+            rows = [
+                {"response_id": response.id, "question_key": k, "value": v, "answered_at": now}
+                for k, v in values.items()
+            ]
+            session.execute(_sqlite_answer_upsert(), rows)
+        session.execute(_response_move(), moved)
+    for key, value in changes.items():
+        set_committed_value(response, key, value)
+
+
+# The row is locked by then (the survey session selects it FOR UPDATE), so writing back the
+# columns that did not change is safe, and keeps the statement's shape fixed.
+_PG_WRITE = text(
+    "WITH upserted AS ("
+    " INSERT INTO answer (response_id, question_key, value, answered_at)"
+    " SELECT :response_id, k, v, :now"
+    " FROM unnest(CAST(:keys AS varchar[]), CAST(:values AS text[])) AS page(k, v)"
+    " ON CONFLICT (response_id, question_key)"
+    " DO UPDATE SET value = excluded.value, answered_at = excluded.answered_at"
+    " RETURNING 1)"
+    " UPDATE response SET updated_at = :updated_at, status = :status,"
+    " submitted_at = :submitted_at, procedure_code = :procedure_code"
+    " WHERE id = :response_id"
+)
+
+
+@cache
+def _sqlite_answer_upsert() -> Any:
+    """INSERT INTO answer ... ON CONFLICT DO UPDATE, built once, sent with each row's values."""
+    table = cast(Table, Answer.__table__)
+    statement = sqlite_insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.response_id, table.c.question_key],
         set_={"value": statement.excluded.value, "answered_at": statement.excluded.answered_at},
     )
-    session.execute(statement)
+
+
+@cache
+def _response_move() -> Any:
+    table = cast(Table, Response.__table__)
+    return (
+        update(table)
+        .where(table.c.id == bindparam("response_id"))
+        .values(
+            updated_at=bindparam("updated_at"),
+            status=bindparam("status"),
+            submitted_at=bindparam("submitted_at"),
+            procedure_code=bindparam("procedure_code"),
+        )
+    )
 
 
 def record_event(session: Session, *, channel: str, event_id: str) -> bool:
     """Record an inbound delivery; False when it was seen before (a duplicate changes nothing)."""
-    statement = (
-        dialect_insert(session, InboundEvent.__table__)
-        .values(channel=channel, event_id=event_id, received_at=utcnow())
+    row = {"channel": channel, "event_id": event_id, "received_at": utcnow()}
+    return session.execute(_event_insert(is_postgresql(session)), row).first() is not None
+
+
+@cache
+def _event_insert(postgresql: bool) -> Any:
+    """INSERT INTO inbound_event ... ON CONFLICT DO NOTHING RETURNING id, built once."""
+    table = cast(Table, InboundEvent.__table__)
+    return (
+        (pg_insert if postgresql else sqlite_insert)(table)
+        .values(
+            channel=bindparam("channel"),
+            event_id=bindparam("event_id"),
+            received_at=bindparam("received_at"),
+        )
         .on_conflict_do_nothing(index_elements=["channel", "event_id"])
-        .returning(InboundEvent.__table__.c.id)
+        .returning(table.c.id)
     )
-    return session.execute(statement).first() is not None
 
 
 def preferred_language(session: Session, *, channel: str, respondent_ref: str) -> str | None:

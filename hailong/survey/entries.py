@@ -23,6 +23,7 @@ from hailong.counters.service import (
 from hailong.errors import BadInput
 from hailong.i18n import N_
 from hailong.models import Channel, Counter, Invitation, Period, Unit
+from hailong.reference import cached, detached_copy
 from hailong.responses.service import PROCEDURE_KEY
 from hailong.survey import invitations
 from survey_flows.engine import OTHER_PROCEDURE
@@ -101,12 +102,25 @@ class Place:
 
 
 def counter_access(session: Session, entry: CounterCode) -> CounterAccess:
-    """The live counter behind a token or a typed code, or the polite 404/410 error."""
+    """The live counter behind a token or a typed code, or the polite 404/410 error.
+
+    Read through the reference cache: its rows are shared with other requests, to be read,
+    never changed (a refusal is not kept, so it is looked up every time)."""
+    return cached(session, ("counter_access", entry), lambda: _resolve(session, entry))
+
+
+def _resolve(session: Session, entry: CounterCode) -> CounterAccess:
     if entry.token is not None:
-        return resolve_token(session, entry.token)
-    if entry.short_code is not None:
-        return resolve_short_code(session, entry.short_code)
-    raise UnknownCounter()
+        access = resolve_token(session, entry.token)
+    elif entry.short_code is not None:
+        access = resolve_short_code(session, entry.short_code)
+    else:
+        raise UnknownCounter()
+    return CounterAccess(
+        counter=detached_copy(access.counter),
+        unit=detached_copy(access.unit),
+        token=detached_copy(access.token),
+    )
 
 
 def channel_of(entry: Entry, respondent: Respondent | None) -> str:

@@ -30,6 +30,7 @@ from hailong.models import Counter, Period, Response, ResponseStatus, Unit
 from hailong.models.base import utcnow
 from hailong.periods.service import ensure_still_open, open_period, today_in_vietnam
 from hailong.ratelimit import RateLimiter
+from hailong.reference import cached, detached_copy
 from hailong.responses import service as responses
 from hailong.responses.service import ResponseFinished, SurveyState
 from hailong.survey import invitations, steps
@@ -137,7 +138,7 @@ def visit(
     return Place(
         unit=access.unit,
         counter=access.counter,
-        period=open_period(session, today or today_in_vietnam()),
+        period=period_open(session, today or today_in_vietnam()),
         channel=channel_of(entry, respondent),
         access=access,
     )
@@ -162,7 +163,7 @@ def start(
     if isinstance(entry, InvitationLink):
         return _start_invitation(session, entry, respondent, secret, language, today)
     if isinstance(entry, Assignment):
-        period = open_period(session, today)
+        period = period_open(session, today)
         codes = {choice.code for choice in steps.procedure_choices(session, entry.unit_id)}
         place = assignment_place(session, entry, period, codes)
     else:
@@ -303,10 +304,21 @@ def resume_browser(
     for_update: bool = False,
 ) -> SurveyState | None:
     """The browser's own response at this counter, when its cookie's key matches."""
-    response = responses.by_public_id(session, public_id, for_update=for_update)
-    if response is None or response.counter_id != counter_id:
+    state = browser_state(
+        session, public_id=public_id, resume_key=resume_key, for_update=for_update
+    )
+    if state is None or state.response.counter_id != counter_id:
         return None
-    if response.resume_key_hash != resume_key_hash(resume_key):
+    return state
+
+
+def browser_state(
+    session: Session, *, public_id: str, resume_key: str, for_update: bool = False
+) -> SurveyState | None:
+    """The browser's own response, when its cookie's key matches, at whichever counter (the
+    caller checks that: resume_browser)."""
+    response = responses.by_public_id(session, public_id, for_update=for_update)
+    if response is None or response.resume_key_hash != resume_key_hash(resume_key):
         return None
     return responses.load(session, response)
 
@@ -333,13 +345,32 @@ def ensure_may_answer(session: Session, state: SurveyState, today: date | None =
     for every channel (a revoked counter's chat survey stops at its next answer)."""
     response = state.response
     if response.counter_id is not None:
-        counter = session.get(Counter, response.counter_id)
-        unit = session.get(Unit, response.unit_id)
-        if counter is None or not counter.active or unit is None or not unit.active:
+        key = ("counter_live", response.counter_id, response.unit_id)
+        if not cached(session, key, lambda: _counter_live(session, response)):
             raise RevokedCounterCode()
-    period = session.get(Period, response.period_id)
+    period = cached(session, ("period", response.period_id), lambda: _period(session, response))
     if period is not None:
         ensure_still_open(period, today or today_in_vietnam())
+
+
+def _counter_live(session: Session, response: Response) -> bool:
+    counter = session.get(Counter, response.counter_id)
+    unit = session.get(Unit, response.unit_id)
+    return counter is not None and counter.active and unit is not None and unit.active
+
+
+def _period(session: Session, response: Response) -> Period | None:
+    period = session.get(Period, response.period_id)
+    return None if period is None else detached_copy(period)
+
+
+def period_open(session: Session, today: date) -> Period:
+    """The period open today, or the polite error (through the reference cache)."""
+
+    def load() -> Period:
+        return detached_copy(open_period(session, today))
+
+    return cached(session, ("open_period", today), load)
 
 
 def answer_question(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from hailong.models import Channel, ResponseStatus
 from hailong.procedures.service import for_unit
+from hailong.reference import cached
 from hailong.responses.service import PROCEDURE_KEY, SurveyState
 from survey_flows import Invalid, Question, QuestionKind, Section
 from survey_flows.engine import (
@@ -110,10 +111,14 @@ Step = Asked | Page | Finished | Refused
 
 def procedure_choices(session: Session, unit_id: int) -> tuple[ProcedureChoice, ...]:
     """The unit's procedures, in the order they are listed (by name)."""
-    return tuple(
-        ProcedureChoice(id=p.id, code=p.code, name=p.name, field=p.field)
-        for p in for_unit(session, unit_id)
-    )
+
+    def load() -> tuple[ProcedureChoice, ...]:
+        return tuple(
+            ProcedureChoice(id=p.id, code=p.code, name=p.name, field=p.field)
+            for p in for_unit(session, unit_id)
+        )
+
+    return cached(session, ("procedures", unit_id), load)
 
 
 def _choices_for(

@@ -20,7 +20,7 @@ from hailong.bulk import ColumnType, copy_upsert
 from hailong.db import dialect_insert, is_postgresql
 from hailong.models import Answer, Response, ResponseStatus, ReviewState, Tally, UnitTally
 from hailong.models.packing import pack
-from hailong.questionnaires.service import questionnaire_by_id
+from hailong.questionnaires.service import cached_questionnaire
 from hailong.tallies.layout import TallyLayout, Vector, layout_for
 
 TALLY_KEYS = (
@@ -207,7 +207,7 @@ def apply_response(
 
     Called in the same transaction as the change that finishes or re-reviews a response.
     """
-    layout = layout_for(questionnaire_by_id(session, response.questionnaire_id))
+    layout = layout_for(cached_questionnaire(session, response.questionnaire_id))
     batch = TallyBatch()
     batch.add_response(dimensions_of(response), layout, answers, sign=sign)
     batch.write(session)

@@ -83,7 +83,7 @@ class CitizenForm:
 
     def landing(self, request: Request, token: str) -> Response:
         resume = self.cookie.read(request)
-        with unit_of_work(self.sessions) as session:
+        with unit_of_work(self.sessions, read_only=True) as session:
             place = survey.visit(session, CounterCode(token=token))
             state = self._resumable(session, resume, place)
             target = None if state is None else steps.first_page(session, state)
@@ -157,7 +157,7 @@ class CitizenForm:
     # Pages ---------------------------------------------------------------------------
 
     def show_page(self, request: Request, token: str, section_key: str) -> Response:
-        with unit_of_work(self.sessions) as session:
+        with unit_of_work(self.sessions, read_only=True) as session:
             found = self._response(session, request, token)
             if isinstance(found, str):
                 return self.redirect(request, found)
@@ -195,7 +195,7 @@ class CitizenForm:
         return response
 
     def done(self, request: Request, token: str) -> Response:
-        with unit_of_work(self.sessions) as session:
+        with unit_of_work(self.sessions, read_only=True) as session:
             found = self._response(session, request, token)
             if isinstance(found, str):
                 return self.redirect(request, found)
@@ -215,18 +215,16 @@ class CitizenForm:
         self, session: Session, request: Request, token: str, *, for_update: bool = False
     ) -> tuple[CounterAccess, SurveyState] | str:
         """The counter and the browser's response at it, or the landing page to go to."""
-        access = counter_access(session, CounterCode(token=token))  # 404/410 pages
         resume = self.cookie.read(request)
         state = None
         if resume is not None and resume.public_id is not None:
-            state = survey.resume_browser(
-                session,
-                public_id=resume.public_id,
-                resume_key=resume.key,
-                counter_id=access.counter.id,
-                for_update=for_update,
+            # The response first: its query brings the reference data's version along, so
+            # the counter below usually comes from the cache without another round trip.
+            state = survey.browser_state(
+                session, public_id=resume.public_id, resume_key=resume.key, for_update=for_update
             )
-        if state is None:
+        access = counter_access(session, CounterCode(token=token))  # 404/410 pages
+        if state is None or state.response.counter_id != access.counter.id:
             return landing_url(token)
         return access, state
 
