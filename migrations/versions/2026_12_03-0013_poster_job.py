@@ -1,7 +1,7 @@
 """poster_job: batches of posters built in the background for the office
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-03 13:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = '0013'
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
