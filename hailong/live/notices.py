@@ -27,6 +27,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from hailong.models import Response, ResponseStatus
+from hailong.responses.service import FINISHED_KEY
 
 log = logging.getLogger(__name__)
 
@@ -192,10 +193,12 @@ def _counts_changed(session: Session, response: Response) -> bool:
 
 def _forget(session: Session) -> None:
     session.info.pop(PENDING_KEY, None)
+    session.info.pop(FINISHED_KEY, None)
 
 
 def _send(session: Session, notices: Notices) -> None:
     changed: set[tuple[int, int]] = session.info.pop(PENDING_KEY, set())
+    changed |= session.info.pop(FINISHED_KEY, set())
     for period_id, unit_id in changed:
         try:
             notices.publish(ProgressNotice(period_id, unit_id))

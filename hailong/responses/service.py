@@ -190,8 +190,16 @@ def save_answers(
         )
     if changes.get("status") == ResponseStatus.completed:
         tallies.apply_response(session, response, state.answers, sign=1)
+    if changes.get("status") in (ResponseStatus.completed, ResponseStatus.unrated):
+        # _write moves the response by a Core statement, which the ORM's change tracking
+        # never sees: say so for whoever reports progress once this transaction commits.
+        session.info.setdefault(FINISHED_KEY, set()).add((response.period_id, response.unit_id))
     session.flush()
     return result
+
+
+# session.info key: (period id, unit id) of each response this transaction finished.
+FINISHED_KEY = "hailong_finished_responses"
 
 
 def _write(
