@@ -29,7 +29,7 @@ from hailong.survey.entries import Browser, InvitationLink
 from hailong.survey.steps import Finished, Page, Refused
 from hailong.web.citizen import pages
 from hailong.web.citizen.resume import Resume, ResumeCookie, new_key
-from hailong.web.citizen.routes import Posted, parse_start_id, posted_form
+from hailong.web.citizen.routes import Posted, page_values, parse_start_id, posted_form
 from hailong.web.rendering import Renderer, request_language
 from survey_flows.layout import page_of
 
@@ -175,27 +175,15 @@ class InvitedForm:
         shown: Mapping[str, Sequence[str]],
         problems: Mapping[str, str],
     ) -> dict[str, Any]:
-        language = request_language(request)
-        section = page.section
-        return {
-            "unit_name": unit.name,
-            "title": section.title.get(language),
-            "intro": section.intro.get(language) if section.intro else None,
-            "fields": pages.field_views(
-                page.questions,
-                shown,
-                problems,
-                language=language,
-                gettext=lambda message: self.renderer.gettext(language, message),
-                procedures=page.procedures,
-            ),
-            "page_number": page.number,
-            "page_total": page.total,
-            "action_url": page_url(token, section.key),
-            "back_url": page_url(token, page.back.key) if page.back else None,
-            "resumed": request.query_params.get("resumed") == "1",
-            "has_errors": bool(problems),
-        }
+        return page_values(
+            self.renderer,
+            request,
+            unit.name,
+            page,
+            shown,
+            problems,
+            lambda key: page_url(token, key),
+        )
 
     def redirect(self, request: Request, url: str) -> Response:
         response = RedirectResponse(url, status_code=303)

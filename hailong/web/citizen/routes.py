@@ -8,7 +8,7 @@ through a signed, HttpOnly cookie that holds its resume key.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -240,30 +240,15 @@ class CitizenForm:
         shown: Mapping[str, Sequence[str]],
         problems: Mapping[str, str],
     ) -> dict[str, Any]:
-        language = request_language(request)
-        section = page.section
-        return {
-            "unit_name": access.unit.name,
-            "title": section.title.get(language),
-            "parts": pages.parts(
-                page.section_questions(),
-                shown,
-                problems,
-                language=language,
-                gettext=lambda message: self.renderer.gettext(language, message),
-                procedures=page.procedures,
-            ),
-            "legend": pages.legend(page.questions, language),
-            "skippable": survey.skippable(page.questions),
-            "skip_name": survey.SKIP_PAGE,
-            "page_number": page.number,
-            "page_total": page.total,
-            "action_url": page_url(token, section.key),
-            "back_url": page_url(token, page.back.key) if page.back else None,
-            "resumed": request.query_params.get("resumed") == "1",
-            "has_errors": bool(problems),
-            "script_url": self.renderer.script.url,
-        }
+        return page_values(
+            self.renderer,
+            request,
+            access.unit.name,
+            page,
+            shown,
+            problems,
+            lambda key: page_url(token, key),
+        )
 
     def redirect(self, request: Request, url: str) -> Response:
         response = RedirectResponse(url, status_code=303)
@@ -348,3 +333,39 @@ def citizen_router(context: AppContext) -> APIRouter:
         return form.done(request, token)
 
     return router
+
+
+def page_values(
+    renderer: Renderer,
+    request: Request,
+    unit_name: str,
+    page: Page,
+    shown: Mapping[str, Sequence[str]],
+    problems: Mapping[str, str],
+    url_of: Callable[[str], str],
+) -> dict[str, Any]:
+    """What citizen/page.html draws for a page, whichever way the citizen came in."""
+    language = request_language(request)
+    section = page.section
+    return {
+        "unit_name": unit_name,
+        "title": section.title.get(language),
+        "parts": pages.parts(
+            page.section_questions(),
+            shown,
+            problems,
+            language=language,
+            gettext=lambda message: renderer.gettext(language, message),
+            procedures=page.procedures,
+        ),
+        "legend": pages.legend(page.questions, language),
+        "skippable": survey.skippable(page.questions),
+        "skip_name": survey.SKIP_PAGE,
+        "page_number": page.number,
+        "page_total": page.total,
+        "action_url": url_of(section.key),
+        "back_url": url_of(page.back.key) if page.back else None,
+        "resumed": request.query_params.get("resumed") == "1",
+        "has_errors": bool(problems),
+        "script_url": renderer.script.url,
+    }
