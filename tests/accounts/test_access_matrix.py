@@ -676,7 +676,6 @@ def place(sessions: sessionmaker[Session], country: dict[str, int]) -> Place:
         _counter, token = make_counter(session, ward)
         period = make_period(session)
         procedure = make_procedure(session)
-        make_procedure(session)
         other = make_account(session, "sonoivu3", Role.official, "31")
         make_account(session, "sonoivu2", Role.official, "31")
         job = PosterJob(
