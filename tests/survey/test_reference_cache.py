@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import Engine, event, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from hailong.counters import service as counters
+from hailong.accounts.scope import console_actor
+from hailong.audit.service import Who
+from hailong.counters import scoped as counters
 from hailong.counters.service import ReplacedCounterCode, RevokedCounterCode
 from hailong.db import make_engine, make_sessionmaker, unit_of_work
 from hailong.models import Counter, Period
@@ -42,6 +44,9 @@ def counted(engine: Engine) -> list[str]:
     return statements
 
 
+BASE = "https://khaosat.example.gov.vn"
+
+
 class TestAnotherProcessChangesReferenceData:
     def test_a_rotation_elsewhere_refuses_the_old_code_at_the_next_request(
         self, sessions: sessionmaker[Session], other_process: sessionmaker[Session], office: Office
@@ -49,7 +54,9 @@ class TestAnotherProcessChangesReferenceData:
         with unit_of_work(sessions) as session:  # cached here
             survey.visit(session, CounterCode(token=office.token))
         with unit_of_work(other_process) as session:
-            counters.rotate_counter(session, office.counter.id)
+            counters.rotate_counter(
+                session, console_actor(), office.counter.id, by=Who.console(), base_url=BASE
+            )
 
         with pytest.raises(ReplacedCounterCode), unit_of_work(sessions) as session:
             survey.visit(session, CounterCode(token=office.token))
@@ -62,7 +69,9 @@ class TestAnotherProcessChangesReferenceData:
             started = survey.start(session, CounterCode(token=office.token), citizen, secret=SECRET)
             survey.answer_page(session, started.state, "screening", {"received_result": ["yes"]})
         with unit_of_work(other_process) as session:
-            counters.revoke_counter(session, office.counter.id)
+            counters.revoke_counter(
+                session, console_actor(), office.counter.id, by=Who.console(), base_url=BASE
+            )
 
         with pytest.raises(RevokedCounterCode), unit_of_work(sessions) as session:
             state = survey.resume_browser(
