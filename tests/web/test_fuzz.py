@@ -185,12 +185,8 @@ class Target:
             + [s.key for s in QUESTIONNAIRE.sections]
             + ["nope", "..", "%00"],
             "code": ["K7QM2P", "0"],
-            # The office's ids: a live-looking one, a foreign one and nonsense.
+            # The office's counter pages: a live-looking id, a foreign one and nonsense.
             "counter_id": ["1", "999999", "x"],
-            "response_id": ["1", "00000000-0000-0000-0000-000000000000", "x"],
-            "job_id": ["1", "x"],
-            "public_id": ["1", "x"],
-            "period_code": ["2026", "x"],
         }
         path = route
         for name, values in known.items():
