@@ -39,7 +39,8 @@ class TestKillNine:
 
         assert again.status_code == 303
         assert again.headers["location"] == f"{fourth.url.path}?resumed=1"
-        assert fourth.url.path.endswith("/p/B")  # screening, procedure, A were the three
+        # The three pages: screening with the procedure, A with B, C with D and feedback.
+        assert fourth.url.path.endswith("/p/E")
         engine = make_engine(served_database.url)
         sessions = make_sessionmaker(engine)
         [response] = all_responses(sessions)
