@@ -42,6 +42,9 @@ FAST: dict[str, Any] = {
     "outbox_poll_seconds": 0.02,
     "outbox_send_timeout_seconds": 5.0,
     "outbox_lease_seconds": 10.0,
+    # These tests are about what is stored and sent, not about Zalo's 2 s window: a loaded CI
+    # machine's first event on a fresh PostgreSQL database may take longer than 1.5 s.
+    "zalo_webhook_deadline_seconds": 20.0,
 }
 OA_NAME = "UBND Phường Hài Lòng"
 OA_URL = "https://zalo.me/2718281828459045235"
