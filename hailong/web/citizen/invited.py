@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,13 @@ from hailong.survey.entries import Browser, InvitationLink
 from hailong.survey.steps import Finished, Page, Refused
 from hailong.web.citizen import pages
 from hailong.web.citizen.resume import Resume, ResumeCookie, new_key
-from hailong.web.citizen.routes import Posted, page_values, parse_start_id, posted_form
+from hailong.web.citizen.routes import (
+    Posted,
+    page_values,
+    parse_start_id,
+    posted_form,
+    see_other,
+)
 from hailong.web.rendering import Renderer, request_language
 from survey_flows.layout import page_of
 
@@ -186,10 +192,7 @@ class InvitedForm:
         )
 
     def redirect(self, request: Request, url: str) -> Response:
-        response = RedirectResponse(url, status_code=303)
-        response.headers["cache-control"] = "no-store"
-        self.renderer.remember_language(request, response)
-        return response
+        return see_other(self.renderer, request, url)
 
 
 def invited_router(context: AppContext) -> APIRouter:

@@ -251,10 +251,7 @@ class CitizenForm:
         )
 
     def redirect(self, request: Request, url: str) -> Response:
-        response = RedirectResponse(url, status_code=303)
-        response.headers["cache-control"] = "no-store"
-        self.renderer.remember_language(request, response)
-        return response
+        return see_other(self.renderer, request, url)
 
     def typed_code(self, request: Request, code: str) -> Response:
         """The poster's short address: on to the counter's landing page, as the QR code goes."""
@@ -369,3 +366,11 @@ def page_values(
         "has_errors": bool(problems),
         "script_url": renderer.script.url,
     }
+
+
+def see_other(renderer: Renderer, request: Request, url: str) -> Response:
+    """A 303 to the citizen's next page: never cached, and keeping the language chosen."""
+    response = RedirectResponse(url, status_code=303)
+    response.headers["cache-control"] = "no-store"
+    renderer.remember_language(request, response)
+    return response
