@@ -55,6 +55,7 @@ from hailong import migrate  # noqa: E402
 from hailong.counters.tokens import start_payload  # noqa: E402
 from hailong.db import make_engine, make_sessionmaker  # noqa: E402
 from hailong.models import Answer, Response  # noqa: E402
+from survey_flows.layout import form_pages  # noqa: E402
 from tests.factories import make_counter, make_period, make_procedure, make_unit  # noqa: E402
 from tests.fakes.telegram_api import ChatMessage, FakeTelegramAPI  # noqa: E402
 from tests.infra.processes import clean_environment, free_port  # noqa: E402
@@ -190,14 +191,14 @@ FORM = {"content-type": "application/x-www-form-urlencoded"}
 PAGE = re.compile(r"^/q/[^/]+/p/([A-Za-z0-9_]+)$")
 
 
-def _section_bodies() -> dict[str, bytes]:
-    """Each page's form body: the plan's answer to every question of the section."""
+def _page_bodies() -> dict[str, bytes]:
+    """Each form page's body: the plan's answer to every question the page asks."""
     plan = answer_plan("1.001612")
     return {
-        section.key: urlencode(
-            [(q.key, value) for q in section.questions for value in plan[q.key]]
+        page.key: urlencode(
+            [(q.key, value) for q in page.questions() for value in plan[q.key]]
         ).encode()
-        for section in default_questionnaire().sections
+        for page in form_pages(default_questionnaire())
     }
 
 
@@ -206,7 +207,7 @@ class WebCitizens:
     load: Load
     tokens: list[str]
     draw_pages: bool
-    bodies: dict[str, bytes] = field(default_factory=_section_bodies)
+    bodies: dict[str, bytes] = field(default_factory=_page_bodies)
     answers: int = 0
     first: int = 0  # the number of the first citizen (a counter takes 50 a run)
 
@@ -470,7 +471,7 @@ def bare_phase(
     """As many requests to the bare route as `like` sent, as many at a time."""
     if web:
         path = BARE_FORM
-        body = next(iter(_section_bodies().values()))
+        body = next(iter(_page_bodies().values()))
         headers = FORM
     else:
         path = BARE_JSON
