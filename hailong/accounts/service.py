@@ -56,6 +56,10 @@ class AlreadyDisabled(BadInput):
     message = N_("The account {username} is already disabled.")
 
 
+class AlreadyActive(BadInput):
+    message = N_("The account {username} is already active.")
+
+
 def normalise_username(username: str) -> str:
     return username.strip().lower()
 
@@ -121,22 +125,46 @@ def add_account(
 def disable_account(session: Session, *, username: str, by: Who) -> Account:
     """Disable an account: its sessions end now and its API tokens stop working."""
     account = get_account(session, username)
+    disable(session, account, by=by)
+    return account
+
+
+def disable(session: Session, account: Account, *, by: Who) -> None:
+    """Disable an account found by the caller (the office finds it within a scope)."""
     if not account.active:
         raise AlreadyDisabled(username=account.username)
     account.active = False
     account.disabled_at = utcnow()
     _sign_out_everywhere(session, account, by=by, action=AuditAction.user_disable)
-    return account
+
+
+def enable(session: Session, account: Account, *, by: Who) -> None:
+    """Let a disabled account sign in again (with its password; no session comes back)."""
+    if account.active:
+        raise AlreadyActive(username=account.username)
+    account.active = True
+    account.disabled_at = None
+    record(
+        session,
+        by=by,
+        action=AuditAction.user_enable,
+        unit_id=account.unit_id,
+        target=f"account:{account.username}",
+    )
 
 
 def change_password(session: Session, *, username: str, password: str, by: Who) -> Account:
     """Set a new password; every browser signed in as the account is signed out."""
     account = get_account(session, username)
+    set_password(session, account, password, by=by)
+    return account
+
+
+def set_password(session: Session, account: Account, password: str, *, by: Who) -> None:
     check_strength(password, username=account.username)
     account.password_hash = hash_password(password)
     account.password_changed_at = utcnow()
     _sign_out_everywhere(session, account, by=by, action=AuditAction.user_password)
-    return account
 
 
 def _sign_out_everywhere(

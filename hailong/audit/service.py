@@ -35,6 +35,7 @@ class AuditAction(StrEnum):
     logout = "logout"
     user_add = "user.add"
     user_disable = "user.disable"
+    user_enable = "user.enable"
     user_password = "user.password"
     token_create = "token.create"
     token_revoke = "token.revoke"
@@ -195,10 +196,12 @@ def recent_lines(
     since: datetime | None = None,
     action: str | None = None,
     actor: str | None = None,
+    target: str | None = None,
     limit: int = 200,
 ) -> list[Line]:
     """The latest entries first: on the unit's subtree (None: every entry), at or after
-    `since`, of one action (or a family: "counter" for counter.*), by one actor."""
+    `since`, of one action (or a family: "counter" for counter.*), by one actor, about one
+    thing (`target`, such as "account:motcua")."""
     on_unit, query = _line_rows()
     if unit is not None:
         query = query.where(on_unit.path.startswith(unit.path))
@@ -210,5 +213,7 @@ def recent_lines(
         )
     if actor:
         query = query.where(AuditEntry.actor == actor)
+    if target:
+        query = query.where(AuditEntry.target == target)
     rows = session.execute(query.order_by(AuditEntry.id.desc()).limit(limit))
     return [Line(*row) for row in rows]

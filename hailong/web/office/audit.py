@@ -32,6 +32,8 @@ class AuditPage:
         since = parse_day(params.get("since"))
         family = params.get("action", "").strip()
         who = params.get("who", "").strip()[:64]
+        # What an entry is about, as the log names it ("account:motcua", a response's id).
+        about = params.get("on", "").strip()[:200]
         with self.pages.sessions() as session:
             place = find_place(
                 session, actor, Action.view_audit, period=None, unit=params.get("unit")
@@ -44,13 +46,19 @@ class AuditPage:
                 else datetime.combine(since, time(0, 0), tzinfo=VIETNAM).astimezone(UTC),
                 action=family if family in FAMILIES else None,
                 actor=who or None,
+                target=about or None,
                 limit=LIMIT,
             )
         values = {
             "place": place,
             "lines": lines,
             "families": FAMILIES,
-            "filters": {"since": params.get("since", ""), "action": family, "who": who},
+            "filters": {
+                "since": params.get("since", ""),
+                "action": family,
+                "who": who,
+                "on": about,
+            },
             "in_vietnam": in_vietnam,
             "limit": LIMIT,
         }

@@ -46,6 +46,8 @@ class NavEntry:
     label: str
     # Shown to a role that may take this action on some unit; None: to everyone signed in.
     action: Action | None
+    # Opened less often: under "More", so the bar stays one line on a 1366 px screen.
+    more: bool = False
 
 
 NAVIGATION: list[NavEntry] = [
@@ -55,12 +57,25 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("/office/counters", N_("Counters"), Action.manage_counters),
     NavEntry("/office/posters", N_("Posters"), Action.print_posters),
     NavEntry("/office/downloads", N_("Downloads"), Action.download),
-    NavEntry("/office/periods", N_("Periods"), Action.manage_periods),
-    NavEntry("/office/questionnaires", N_("Questionnaires"), Action.view_index),
-    NavEntry("/office/enumerators", N_("Enumerators"), Action.manage_enumerators),
-    NavEntry("/office/invitations", N_("Invitations"), Action.send_invitations),
-    NavEntry("/office/audit", N_("Audit log"), Action.view_audit),
+    NavEntry("/office/users", N_("Users"), Action.manage_users),
+    # Periods are set up a few times a year; the rest is opened now and then.
+    NavEntry("/office/periods", N_("Periods"), Action.manage_periods, more=True),
+    NavEntry("/office/questionnaires", N_("Questionnaires"), Action.view_index, more=True),
+    NavEntry("/office/enumerators", N_("Enumerators"), Action.manage_enumerators, more=True),
+    NavEntry("/office/invitations", N_("Invitations"), Action.send_invitations, more=True),
+    NavEntry("/office/audit", N_("Audit log"), Action.view_audit, more=True),
 ]
+
+
+@dataclass(frozen=True)
+class ShownNavigation:
+    """The entries one person sees: on the bar, and under "More" (a <details>, no script)."""
+
+    main: list[NavEntry]
+    more: list[NavEntry]
+
+    def more_holds(self, path: str) -> bool:
+        return any(entry.path == path for entry in self.more)
 
 
 @dataclass
@@ -70,8 +85,13 @@ class Navigation:
     def add(self, entry: NavEntry) -> None:
         self.entries.append(entry)
 
-    def for_actor(self, actor: Actor) -> list[NavEntry]:
-        return [e for e in self.entries if e.action is None or may_do(actor, e.action)]
+    def for_actor(self, actor: Actor) -> ShownNavigation:
+        shown = [e for e in self.entries if e.action is None or may_do(actor, e.action)]
+        more = [e for e in shown if e.more]
+        # One entry alone under "More" is no saving: it goes on the bar.
+        if len(more) < 2:
+            return ShownNavigation([*shown], [])
+        return ShownNavigation([e for e in shown if not e.more], more)
 
 
 @dataclass(frozen=True)

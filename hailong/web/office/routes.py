@@ -37,6 +37,7 @@ from hailong.web.office.periods import PeriodsPage
 from hailong.web.office.posters import PostersPage
 from hailong.web.office.progress import ProgressPage
 from hailong.web.office.questionnaires import QuestionnairesPage
+from hailong.web.office.users import UsersPage
 from hailong.web.office.verification import Verification
 from hailong.web.rendering import other_language, request_language
 
@@ -185,6 +186,7 @@ def office_router(
     router.include_router(_counters_router(CountersPage(pages)))
     router.include_router(_downloads_router(DownloadsPage(pages)))
     router.include_router(_periods_router(PeriodsPage(pages)))
+    router.include_router(_users_router(UsersPage(pages)))
     questionnaires = QuestionnairesPage(pages)
 
     @router.get("/office/questionnaires")
@@ -226,6 +228,28 @@ def _periods_router(periods: PeriodsPage) -> APIRouter:
     @router.post("/{code}/quotas")
     async def set_quotas(request: Request, code: str) -> Response:
         return await periods.set_quotas(request, code)
+
+    return router
+
+
+def _users_router(users: UsersPage) -> APIRouter:
+    router = APIRouter(prefix="/office/users", include_in_schema=False)
+
+    @router.get("")
+    def users_page(request: Request) -> Response:
+        return users.page(request)
+
+    @router.post("")
+    async def add_account(request: Request) -> Response:
+        return await users.add(request)
+
+    @router.get("/{account_id}")
+    def account_page(request: Request, account_id: int) -> Response:
+        return users.account_page(request, account_id)
+
+    @router.post("/{account_id}")
+    async def change_account(request: Request, account_id: int) -> Response:
+        return await users.change(request, account_id)
 
     return router
 
