@@ -124,6 +124,7 @@ class Place:
     counters: dict[str, int]  # unit code -> a counter's id
     spare_counters: dict[str, int]  # unit code -> a counter the matrix revokes
     responses: dict[str, str]  # unit code -> a response's public id
+    accounts: dict[str, int]  # unit code -> the id of an account of that unit
     invitation: str  # an e-mail invitation's link token
     job: str  # a poster batch of an account that is none of the callers
 
@@ -495,6 +496,17 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/office/audit"): Rule(
         lambda c: f"/office/audit?unit={c.caller.target}", scoped_page("audit")
     ),
+    # Users: the accounts of the caller's units; one of a foreign unit is not found.
+    ("GET", "/office/users"): Rule(
+        lambda c: f"/office/users?unit={c.caller.target}", scoped_page("audit")
+    ),
+    ("POST", "/office/users"): Rule(lambda c: "/office/users", without_csrf_or_login),
+    ("GET", "/office/users/{account_id}"): Rule(
+        lambda c: f"/office/users/{c.place.accounts[c.caller.target]}", scoped_page("audit")
+    ),
+    ("POST", "/office/users/{account_id}"): Rule(
+        lambda c: f"/office/users/{c.place.accounts[c.caller.target]}", without_csrf_or_login
+    ),
     ("GET", "/office/periods"): Rule(lambda c: "/office/periods", role_page("audit")),
     ("POST", "/office/periods"): Rule(lambda c: "/office/periods", without_csrf_or_login),
     ("POST", "/office/periods/{code}/close"): Rule(
@@ -682,9 +694,10 @@ def place(sessions: sessionmaker[Session], country: dict[str, int]) -> Place:
             public_id=str(uuid.uuid4()), account_id=other.id, unit_id=ward.id, size="A4"
         )
         session.add(job)
-        counters, spare, responses = {}, {}, {}
+        counters, spare, responses, accounts = {}, {}, {}, {}
         for code, *_ in UNITS:
             unit = session.get_one(Unit, country[code])
+            accounts[code] = make_account(session, f"tk-{code.lower()}", Role.ward_staff, code).id
             counter, _ = make_counter(session, unit)
             counters[code] = counter.id
             spare[code] = make_counter(session, unit, name="Quầy dự phòng")[0].id
@@ -709,6 +722,7 @@ def place(sessions: sessionmaker[Session], country: dict[str, int]) -> Place:
             counters=counters,
             spare_counters=spare,
             responses=responses,
+            accounts=accounts,
             invitation=link_token(TEST_SECRET, nonce),
             job=job.public_id,
         )

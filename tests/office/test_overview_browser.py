@@ -130,6 +130,7 @@ class TestQuestionnairePreview:
             try:
                 page = context.new_page()
                 sign_in(page, server.url, OFFICIAL)
+                page.locator(".office-bar summary", has_text="Khác").click()  # "More"
                 page.get_by_role("link", name="Phiếu khảo sát").click()
                 page.get_by_role("link", name="sipas-2023").click()
                 main = page.inner_text("main")

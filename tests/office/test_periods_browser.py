@@ -30,6 +30,7 @@ def test_an_official_runs_a_period_and_its_quotas(
         try:
             page = context.new_page()
             sign_in(page, server.url, OFFICIAL)
+            page.locator(".office-bar summary", has_text="Khác").click()  # "More"
             page.get_by_role("link", name="Đợt khảo sát").click()
             page.fill("#code", "2027-q1")
             page.fill("#start", "2027-01-01")

@@ -57,6 +57,7 @@ def test_approve_one_reject_another_with_a_comment(
             assert OFFICIAL in page.inner_text("#trail")
 
             # The audit log shows both decisions, with the official's name.
+            page.locator(".office-bar summary", has_text="Khác").click()  # "More"
             page.get_by_role("link", name="Nhật ký hoạt động").click()
             reviews = page.locator("#audit tr", has_text="response.review")
             expect(reviews).to_have_count(2)
