@@ -48,6 +48,10 @@ class NotYourself(BadInput):
     message = N_("You cannot disable your own account; ask another official.")
 
 
+class UnitMissing(BadInput):
+    message = N_("Choose the unit of the account: only an administrator has none.")
+
+
 class RoleNotGranted(NotAllowed):
     message = N_("Your account may not give the role {role}.")
 
@@ -169,6 +173,8 @@ def add_account(
         raise RoleNotGranted(role=role.value)
     if unit_code:
         unit_in_scope(session, actor, unit_code, Action.manage_users)
+    elif role is not Role.admin:
+        raise UnitMissing()
     generated = None
     if not password and not repeated:
         password = generated = generated_password(service.normalise_username(username))
