@@ -18,6 +18,7 @@ from hailong.models import ApiToken, Role
 ACCOUNT_ADDED = N_("Account {username} added: {role}, unit {unit}.")
 WHOLE_COUNTRY = N_("the whole country")
 ACCOUNT_DISABLED = N_("Account {username} disabled: its sessions ended and its tokens stopped.")
+ACCOUNT_ENABLED = N_("Account {username} enabled: it can sign in again with its password.")
 PASSWORD_CHANGED = N_("Password of {username} changed; it was signed out everywhere.")
 TOKEN_CREATED = N_(
     "API token {prefix} for {username}. It is shown only now: copy it to where it will be "
@@ -70,6 +71,7 @@ def register(app: typer.Typer) -> None:
     users_app.command("add")(add_command)
     users_app.command("list")(list_command)
     users_app.command("disable")(disable_command)
+    users_app.command("enable")(enable_command)
     users_app.command("password")(password_command)
     users_app.command("token")(token_command)
     users_app.command("tokens")(tokens_command)
@@ -120,6 +122,14 @@ def disable_command(ctx: typer.Context, username: str) -> None:
     with cli_context(ctx).transaction() as session:
         account = service.disable_account(session, username=username, by=Who.console())
     typer.echo(catalogs().both(ACCOUNT_DISABLED, username=account.username))
+
+
+def enable_command(ctx: typer.Context, username: str) -> None:
+    """Enable a disabled account: it can sign in again (its old sessions stay ended)."""
+    with cli_context(ctx).transaction() as session:
+        account = service.get_account(session, username)
+        service.enable(session, account, by=Who.console())
+    typer.echo(catalogs().both(ACCOUNT_ENABLED, username=account.username))
 
 
 def password_command(

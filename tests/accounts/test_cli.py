@@ -219,7 +219,7 @@ class TestUsers:
         accented = add(hailong, password_file, "sở-nội-vụ", "official", "31")
         assert accented.exit_code == 1 and "without accents" in accented.stderr
 
-    def test_list_disable_and_password(
+    def test_list_disable_enable_and_password(
         self, hailong: Hailong, password_file: PasswordFile, client: TestClient
     ) -> None:
         add(hailong, password_file, "quantri", "admin", None)
@@ -243,6 +243,9 @@ class TestUsers:
         assert hailong("users", "disable", "motcua").exit_code == 0
         assert as_json(hailong("users", "list", "--format", "json"))[0]["active"] is False
         assert hailong("users", "disable", "motcua").exit_code == 1
+        assert hailong("users", "enable", "motcua").exit_code == 0
+        assert sign_in(client, "motcua", new).status_code == 303
+        assert hailong("users", "enable", "motcua").exit_code == 1
 
     def test_tokens_are_listed_by_prefix_never_in_full(
         self, hailong: Hailong, password_file: PasswordFile, sessions: sessionmaker[Session]
