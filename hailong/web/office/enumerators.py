@@ -23,8 +23,9 @@ from hailong.invitations import stats as invitation_stats
 from hailong.models import Account, EnumeratorTie, Role, Unit
 from hailong.web.callers import Callers, client_address
 from hailong.web.office.csrf import CSRF_FIELD, Csrf
+from hailong.web.office.pages import Navigation, OfficePages
 from hailong.web.office.routes import LOGIN_URL, binding_of, posted_fields, redirect
-from hailong.web.rendering import Renderer, other_language, request_language
+from hailong.web.rendering import other_language, request_language
 
 if TYPE_CHECKING:
     from hailong.context import AppContext
@@ -36,9 +37,9 @@ class ModesPages:
     def __init__(self, context: AppContext, callers: Callers) -> None:
         self.settings = context.settings
         self.sessions = context.sessions
-        self.renderer = Renderer(context.settings, context.catalogs)
         self.callers = callers
         self.csrf = Csrf(context.settings)
+        self.frame = OfficePages(context, callers, Navigation())
 
     def actor(self, request: Request) -> Actor | None:
         actor = self.callers.optional(request)
@@ -53,13 +54,8 @@ class ModesPages:
         *,
         status_code: int = 200,
     ) -> Response:
-        token = self.csrf.token(request, binding=binding_of(actor))
-        response = self.renderer.render(
-            request, template, {**values, "csrf_token": token.value}, status_code=status_code
-        )
-        token.set_cookie(response, self.settings, request)
-        response.headers["cache-control"] = "no-store"
-        return response
+        # In the office's frame (navigation, sign-out, its stylesheet), like every office page.
+        return self.frame.render(request, actor, template, values, status_code=status_code)
 
     # Interviews and assignments ------------------------------------------------------
 

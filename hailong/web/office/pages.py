@@ -49,6 +49,11 @@ class NavEntry:
     # Opened less often: under "More", so the bar stays one line on a 1366 px screen.
     more: bool = False
 
+    def is_current(self, path: str) -> bool:
+        """This entry's page, or one below it (a response of the verification list…)."""
+        below = self.path != "/office/" and path.startswith(self.path.rstrip("/") + "/")
+        return path == self.path or below
+
 
 NAVIGATION: list[NavEntry] = [
     NavEntry("/office/", N_("Overview"), None),
@@ -75,7 +80,7 @@ class ShownNavigation:
     more: list[NavEntry]
 
     def more_holds(self, path: str) -> bool:
-        return any(entry.path == path for entry in self.more)
+        return any(entry.is_current(path) for entry in self.more)
 
 
 @dataclass
