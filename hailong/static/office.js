@@ -23,6 +23,17 @@
     });
   });
 
+  // The navigation's "More" list closes on a click elsewhere or Escape (it opens without us).
+  var more = document.querySelector(".office-bar details");
+  if (more) {
+    document.addEventListener("click", function (event) {
+      if (more.open && !more.contains(event.target)) { more.open = false; }
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && more.open) { more.open = false; }
+    });
+  }
+
   var live = document.getElementById("progress");
   if (!live || !live.dataset.events) { return; }
   var status = document.getElementById("live-status");
