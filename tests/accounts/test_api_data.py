@@ -486,6 +486,26 @@ class TestDownloads:
         (line,) = audit_lines(sessions, "download")
         assert (line.actor, line.target) == ("sonoivu", "responses.csv")
 
+    def test_csv_for_excel_in_vietnamese_beside_the_plain_one(
+        self, client: TestClient, official: dict[str, str], survey: Survey
+    ) -> None:
+        base = "/api/v1/downloads"
+        plain = client.get(f"{base}/responses.csv?period={PERIOD}", headers=official)
+        excel = client.get(
+            f"{base}/responses.csv?period={PERIOD}&dialect=excel-vi", headers=official
+        )
+        assert excel.status_code == 200, excel.text
+        assert excel.headers["content-type"].startswith("text/csv")
+        assert "-excel-vi.csv" in excel.headers["content-disposition"]
+        assert excel.content.startswith(b"\xef\xbb\xbf" + b"form_id;unit_code;period;")
+        assert b'"=""11413"""' in excel.content
+        assert plain.content.startswith(b"\xef\xbb\xbf" + b"form_id,unit_code,period,")
+        assert len(excel.content.splitlines()) == len(plain.content.splitlines())
+        index = client.get(f"{base}/index.csv?period={PERIOD}&dialect=excel-vi", headers=official)
+        assert index.status_code == 200 and index.text.startswith("\ufeffCấp;Mã đơn vị;")
+        wrong = client.get(f"{base}/index.csv?period={PERIOD}&dialect=excel", headers=official)
+        assert wrong.status_code == 422
+
     def test_index_xlsx_and_the_report(
         self, client: TestClient, ward: dict[str, str], survey: Survey
     ) -> None:
