@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hailong.models import Counter, Period, Quota, ResponseStatus
+from hailong.models import Counter, Period, QuestionnaireVersion, Quota, ResponseStatus
 from hailong.periods.service import PeriodClosed, ensure_still_open, today_in_vietnam
 from tests.accounts.survey_data import (
     PERIOD,
@@ -135,6 +135,43 @@ class TestPeriods:
             "quota": [30, 50],
             "official": [["web", "telegram", "zalo", "email", "interview", "paper"], ["web"]],
         }
+
+    def test_the_questionnaire_changes_only_while_nobody_has_answered(
+        self,
+        client: TestClient,
+        official: dict[str, str],
+        admin: dict[str, str],
+        sessions: sessionmaker[Session],
+        survey: Survey,
+    ) -> None:
+        with sessions.begin() as session:
+            builtin = session.scalars(
+                select(QuestionnaireVersion).where(QuestionnaireVersion.code == "sipas-2023")
+            ).one()
+            session.add(QuestionnaireVersion(code="sipas-2023-b", title="B", source=builtin.source))
+        client.post("/api/v1/periods", json=new_period(), headers=official)
+        changed = client.patch(
+            "/api/v1/periods/2027-q1", json={"questionnaire": "sipas-2023-b"}, headers=official
+        )
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["questionnaire"] == "sipas-2023-b"
+        (line,) = audit_lines(sessions, "period.change")
+        assert line.details == {"questionnaire": ["sipas-2023", "sipas-2023-b"]}
+        # The survey's period has responses: its version stays, and the caller is told why.
+        to_b = {"questionnaire": "sipas-2023-b"}
+        refused = client.patch(f"/api/v1/periods/{PERIOD}", json=to_b, headers=admin)
+        assert refused.status_code == 422
+        message = refused.json()["error"]["message"]
+        assert message["vi"].startswith(f"Đợt {PERIOD} đã có phiếu trả lời")
+        assert "can no longer change" in message["en"]
+        assert (
+            client.get(f"/api/v1/periods/{PERIOD}", headers=official).json()["questionnaire"]
+            == "sipas-2023"
+        )
+        unknown = client.patch(
+            "/api/v1/periods/2027-q1", json={"questionnaire": "nope-1"}, headers=official
+        )
+        assert unknown.status_code in (404, 422)
 
     def test_quotas_of_ones_own_units_only_all_or_nothing(
         self,
