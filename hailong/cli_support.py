@@ -85,6 +85,14 @@ class CliContext:
     def sessions(self) -> sessionmaker[Session]:
         if self._sessions is None:
             self._sessions = make_sessionmaker(self.engine)
+            if self.settings.redis_url:
+                # A command that reviews or imports responses nudges open progress pages, as
+                # the web app does; without Redis no page could hear this process anyway.
+                # Imported here: only commands that open the database pay for redis's import.
+                from hailong.live.notices import RedisNotices, publish_after_commit
+
+                notices = RedisNotices(self.settings.redis_url, self.settings.redis_prefix)
+                publish_after_commit(self._sessions, notices)
         return self._sessions
 
     @contextmanager

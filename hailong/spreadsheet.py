@@ -50,3 +50,26 @@ def text_cells(cells: Iterable[object]) -> list[object]:
         as_text(cell) if isinstance(cell, str) and cell[:1] in _MAY_NEED_QUOTE else cell
         for cell in cells
     ]
+
+
+# Excel keeps at most this many characters in a formula's text; longer codes are left as text.
+_EXCEL_LITERAL_LIMIT = 255
+
+
+def as_code(text: str) -> str:
+    """A code as `="00007"`: Excel opens a CSV typing each cell, and would make unit 00007 the
+    number 7 and period 2026-03 a date; a formula that is a text literal shows it as written.
+
+    This is the one formula our exports write on purpose: a literal, built here from the code
+    itself, quotes doubled, so nothing in it can run.
+    """
+    if not text or len(text) > _EXCEL_LITERAL_LIMIT:
+        return as_text(text)
+    return '="' + text.replace('"', '""') + '"'
+
+
+def from_code(text: str) -> str:
+    """The code `as_code` was given."""
+    if text.startswith('="') and text.endswith('"') and len(text) >= 3:
+        return text[2:-1].replace('""', '"')
+    return from_text(text)

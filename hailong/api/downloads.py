@@ -27,12 +27,18 @@ from hailong.db import unit_of_work
 from hailong.index.selection import IndexSelection
 from hailong.reports import scoped
 from hailong.reports.index_table import index_csv, write_index_xlsx
+from hailong.responses.csvformat import CsvDialect
 from hailong.responses.exporting import ResponseFilter, responses_csv, write_responses_xlsx
 
 CHUNK = 64 * 1024
 # Files up to this size stay in memory; larger ones go to a temporary file on disk.
 SPOOL_BYTES = 8 * 1024 * 1024
 LANGUAGE = Query("vi", description="the language of headers and words: vi or en")
+DIALECT = Query(
+    CsvDialect.plain,
+    description="plain: a comma between cells and a point in numbers, for programs; excel-vi: "
+    "a semicolon, decimal commas and codes kept as written, for Excel on a Vietnamese Windows",
+)
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -57,11 +63,16 @@ def file_answer(kind: type[StreamingResponse]) -> dict[int | str, dict[str, Any]
 
 
 def _attachment(
-    what: str, selection: IndexSelection | ResponseFilter, kind: scoped.FileKind
+    what: str,
+    selection: IndexSelection | ResponseFilter,
+    kind: scoped.FileKind,
+    dialect: CsvDialect = CsvDialect.plain,
 ) -> dict[str, str]:
-    """Names the file after what it holds: index-2026-31.csv."""
+    """Names the file after what it holds: index-2026-31.csv, index-2026-31-excel-vi.csv."""
     unit = selection.unit
     parts = [what, selection.period.code, None if unit is None else unit.code]
+    if dialect is not CsvDialect.plain:
+        parts.append(dialect.value)
     name = "-".join(SAFE_NAME.sub("_", part) for part in parts if part)
     return {"content-disposition": f'attachment; filename="{name}.{kind.value}"'}
 
@@ -115,6 +126,7 @@ def downloads_router(deps: Deps) -> APIRouter:
         unit: str | None = UNIT,
         channels: Literal["official", "all"] = CHANNELS,
         language: Literal["vi", "en"] = LANGUAGE,
+        dialect: CsvDialect = DIALECT,
         actor: Actor = Depends(deps.caller),
     ) -> CsvFile:
         """The index table: one row per unit of the subtree (UTF-8 with a BOM, for Excel)."""
@@ -122,8 +134,10 @@ def downloads_router(deps: Deps) -> APIRouter:
         asked = {"period": period, "unit": unit, "channels": channels}
         selection = index_selection(request, actor, kind, **asked)
         return CsvFile(
-            reading(lambda session: index_csv(session, selection, language=language)),
-            headers=_attachment("index", selection, kind),
+            reading(
+                lambda session: index_csv(session, selection, language=language, dialect=dialect)
+            ),
+            headers=_attachment("index", selection, kind, dialect),
         )
 
     @router.get("/downloads/index.xlsx", response_class=Response, responses=file_answer(XlsxFile))
@@ -151,14 +165,15 @@ def downloads_router(deps: Deps) -> APIRouter:
     def responses_as_csv(
         request: Request,
         filters: ResponseFilters = Depends(),
+        dialect: CsvDialect = DIALECT,
         actor: Actor = Depends(deps.caller),
     ) -> CsvFile:
         """Raw responses in the methodology's format, those the filters let through."""
         kind = scoped.FileKind.csv
         selection = response_selection(request, actor, filters, kind)
         return CsvFile(
-            reading(lambda session: responses_csv(session, selection)),
-            headers=_attachment("responses", selection, kind),
+            reading(lambda session: responses_csv(session, selection, dialect=dialect)),
+            headers=_attachment("responses", selection, kind, dialect),
         )
 
     @router.get(

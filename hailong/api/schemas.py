@@ -102,6 +102,9 @@ class PeriodPatch(BaseModel):
     end: date | None = None
     quota: int | None = Field(None, ge=1, le=1_000_000, description="the default quota")
     official: list[ChannelCode] | None = Field(None, min_length=1)
+    questionnaire: Code | None = Field(
+        None, description="another questionnaire version: only while the period has no response"
+    )
     closed: Literal[True] | None = Field(None, description="true: close the period now")
     comment: Comment | None = Field(None, description="why, for the audit log")
 

@@ -7,33 +7,15 @@ table's (period, unit, status) index: one grouped query for the whole subtree.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hailong.index.formula import counted_states
-from hailong.index.service import QuotaBook, UnitInfo, load_quotas, load_tree
-from hailong.models import Period, Procedure, Response, ResponseStatus, Unit
+from hailong.index.progress import ChannelFilter, counted_forms, units_progress
+from hailong.models import Period, Procedure, Response, Unit
 from hailong.periods.service import VIETNAM, today_in_vietnam
-
-
-@dataclass(frozen=True)
-class ChannelFilter:
-    """Which channels count: the period's official ones, every one, or a single one."""
-
-    group: str = "official"  # "official", "all" or "one"
-    channel: str | None = None
-
-    def channels(self, period: Period) -> tuple[str, ...] | None:
-        if self.group == "one" and self.channel:
-            return (self.channel,)
-        if self.group == "official":
-            # A period that names no official channel counts every channel as official.
-            return tuple(period.official_channels or ()) or None
-        return None
 
 
 @dataclass(frozen=True)
@@ -83,34 +65,6 @@ class Progress:
         return sum(1 for row in self.rows if row.target and row.completed >= row.target)
 
 
-def _subtree(unit: Unit | None) -> ColumnElement[bool] | None:
-    if unit is None:
-        return None
-    return Response.unit_id.in_(select(Unit.id).where(Unit.path.startswith(unit.path)))
-
-
-def _counted(
-    period: Period,
-    unit: Unit | None,
-    channels: ChannelFilter,
-    procedure_codes: Sequence[str] | None = None,
-) -> list[ColumnElement[bool]]:
-    filters: list[ColumnElement[bool]] = [
-        Response.period_id == period.id,
-        Response.status == ResponseStatus.completed.value,
-        Response.review_state.in_(counted_states(period)),
-    ]
-    chosen = channels.channels(period)
-    if chosen is not None:
-        filters.append(Response.channel.in_(chosen))
-    subtree = _subtree(unit)
-    if subtree is not None:
-        filters.append(subtree)
-    if procedure_codes is not None:
-        filters.append(Response.procedure_code.in_(list(procedure_codes)))
-    return filters
-
-
 def day_start(day: datetime) -> datetime:
     """Midnight of the Vietnamese calendar day of `day`, in UTC."""
     local = day.astimezone(VIETNAM).date()
@@ -129,7 +83,7 @@ def activity(
     now = now or datetime.now(UTC)
     today = day_start(now)
     monday = today - timedelta(days=today_in_vietnam(now).weekday())
-    filters = _counted(period, unit, channels)
+    filters = counted_forms(period, unit, channels)
     submitted = Response.submitted_at
     query = select(
         func.count(),
@@ -157,34 +111,19 @@ def progress(
     *,
     channels: ChannelFilter,
     procedure_field: str | None = None,
+    shown: frozenset[int] | None = None,
 ) -> Progress:
-    """Every unit of the subtree that takes surveys, with its counted responses and quota,
-    furthest behind its quota first."""
+    """Every unit of the subtree that takes surveys (of those in `shown`, when given), with
+    its counted responses and quota, furthest behind its quota first. The figures are those
+    of the API's /progress (hailong.index.progress.units_progress)."""
     codes = None if not procedure_field else _field_codes(session, procedure_field)
-    query = (
-        select(Response.unit_id, func.count())
-        .where(*_counted(period, unit, channels, codes))
-        .group_by(Response.unit_id)
+    units = units_progress(
+        session, period, unit, channels=channels, procedure_codes=codes, shown=shown
     )
-    completed: dict[int, int] = dict(session.execute(query).tuples().all())
-    units = load_tree(session, unit)
-    quotas = load_quotas(session, period)
     rows = [
-        ProgressRow(
-            info.code, info.name, info.level, completed.get(info.id, 0), quotas.target(info.id)
-        )
-        for info in _surveyed(units, quotas)
+        ProgressRow(u.code, u.name, u.level, u.completed, u.quota)
+        for u in units
+        if u.quota is not None
     ]
     rows.sort(key=lambda row: (row.share, -row.missing, row.code))
     return Progress(rows)
-
-
-def _surveyed(units: list[UnitInfo], quotas: QuotaBook) -> list[UnitInfo]:
-    """Units with a quota: active ones that have no unit below them or counters of their
-    own (the index's rule for quota progress)."""
-    parents = {info.parent_id for info in units if info.parent_id is not None}
-    return [
-        info
-        for info in units
-        if info.active and (info.id not in parents or info.id in quotas.with_counters)
-    ]

@@ -9,10 +9,11 @@ reaches: without a unit, the actor's own (an administrator: the whole country).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, aliased
 
 from hailong.accounts.scope import Action, Actor, reached_units, require, unit_in_scope
@@ -76,29 +77,107 @@ def _code_of(session: Session, unit_id: int) -> str:
     return session.scalars(select(Unit.code).where(Unit.id == unit_id)).one()
 
 
+@dataclass(frozen=True)
+class ChannelFilter:
+    """Which channels count: the period's official ones, every one, or a single one."""
+
+    group: str = "official"  # "official", "all" or "one"
+    channel: str | None = None
+
+    def channels(self, period: Period) -> tuple[str, ...] | None:
+        if self.group == "one" and self.channel:
+            return (self.channel,)
+        if self.group == "official":
+            # A period that names no official channel counts every channel as official.
+            return tuple(period.official_channels or ()) or None
+        return None
+
+
+def counted_forms(
+    period: Period, root: Unit | None, channels: ChannelFilter
+) -> list[ColumnElement[bool]]:
+    """The forms a quota counts: finished, rating a criterion, in a review state the period
+    counts, through the channels asked for, in the root's subtree."""
+    conditions: list[ColumnElement[bool]] = [
+        Response.period_id == period.id,
+        Response.status == ResponseStatus.completed.value,
+        Response.review_state.in_(counted_states(period)),
+    ]
+    chosen = channels.channels(period)
+    if chosen is not None:
+        conditions.append(Response.channel.in_(chosen))
+    if root is not None:
+        subtree = select(Unit.id).where(Unit.path.startswith(root.path))
+        conditions.append(Response.unit_id.in_(subtree))
+    return conditions
+
+
 def _counts(
-    session: Session, period: Period, root: Unit | None, channels: ChannelGroup
+    session: Session,
+    period: Period,
+    root: Unit | None,
+    channels: ChannelFilter,
+    procedure_codes: Sequence[str] | None,
 ) -> dict[int, dict[str, int]]:
     """Counted forms per unit and channel (aggregated in SQL)."""
     query = (
         select(Response.unit_id, Response.channel, func.count())
-        .where(
-            Response.period_id == period.id,
-            Response.status == ResponseStatus.completed.value,
-            Response.review_state.in_(counted_states(period)),
-        )
+        .where(*counted_forms(period, root, channels))
         .group_by(Response.unit_id, Response.channel)
     )
-    if root is not None:
-        subtree = select(Unit.id).where(Unit.path.startswith(root.path))
-        query = query.where(Response.unit_id.in_(subtree))
-    official = tuple(period.official_channels or ())
-    if channels is ChannelGroup.official and official:
-        query = query.where(Response.channel.in_(official))
+    if procedure_codes is not None:
+        query = query.where(Response.procedure_code.in_(list(procedure_codes)))
     found: dict[int, dict[str, int]] = defaultdict(dict)
     for unit_id, channel, count in session.execute(query).tuples():
         found[unit_id][channel] = count
     return found
+
+
+def units_progress(
+    session: Session,
+    period: Period,
+    root: Unit | None,
+    *,
+    channels: ChannelFilter,
+    procedure_codes: Sequence[str] | None = None,
+    shown: frozenset[int] | None = None,
+) -> list[UnitProgress]:
+    """Every unit of the root's subtree (only those in `shown`, when given), by code, with
+    its counted forms by channel, its quota and the share reached. The one computation of
+    progress: the API's /progress, the office's overview and progress page read it."""
+    counts = _counts(session, period, root, channels, procedure_codes)
+    quotas = load_quotas(session, period)
+    parent = aliased(Unit)
+    tree = select(
+        Unit.id, Unit.code, Unit.name, Unit.level, Unit.parent_id, Unit.active, parent.code
+    ).outerjoin(parent, Unit.parent_id == parent.id)
+    if root is not None:
+        tree = tree.where(Unit.path.startswith(root.path))
+    rows = session.execute(tree.order_by(Unit.code)).tuples().all()
+    with_children = {row[4] for row in rows}
+    units = []
+    for unit_id, code, name, level, _parent_id, active, parent_code in rows:
+        if shown is not None and unit_id not in shown:
+            continue
+        by_channel = counts.get(unit_id, {})
+        completed = sum(by_channel.values())
+        # A quota for the units that take surveys: active, and with no unit below them or
+        # counters of their own (the index's rule).
+        takes_surveys = active and (unit_id not in with_children or unit_id in quotas.with_counters)
+        quota = quotas.target(unit_id) if takes_surveys else None
+        units.append(
+            UnitProgress(
+                code=code,
+                name=name,
+                level=level,
+                parent_code=parent_code,
+                completed=completed,
+                quota=quota,
+                share=None if not quota else round(completed / quota, 4),
+                by_channel=dict(sorted(by_channel.items())),
+            )
+        )
+    return units
 
 
 def progress(
@@ -114,38 +193,13 @@ def progress(
     root = scoped_root(session, actor, unit, Action.view_progress)
     found_period = seen_period(session, actor, period)
     group = channel_group(channels)
-    counts = _counts(session, found_period, root, group)
-    quotas = load_quotas(session, found_period)
-    parent = aliased(Unit)
-    tree = select(Unit, parent.code).outerjoin(parent, Unit.parent_id == parent.id)
-    if root is not None:
-        tree = tree.where(Unit.path.startswith(root.path))
-    rows = session.execute(tree.order_by(Unit.code)).tuples().all()
-    with_children = {u.parent_id for u, _ in rows}
-    shown = shown_units(session, actor, root)
-    if shown is not None:
-        rows = [(info, code) for info, code in rows if info.id in shown]
-    units = []
-    for info, parent_code in rows:
-        by_channel = counts.get(info.id, {})
-        completed = sum(by_channel.values())
-        takes_surveys = info.active and (
-            info.id not in with_children or info.id in quotas.with_counters
-        )
-        quota = quotas.target(info.id) if takes_surveys else None
-        share = None if not quota else round(completed / quota, 4)
-        units.append(
-            UnitProgress(
-                code=info.code,
-                name=info.name,
-                level=info.level,
-                parent_code=parent_code,
-                completed=completed,
-                quota=quota,
-                share=share,
-                by_channel=dict(sorted(by_channel.items())),
-            )
-        )
+    units = units_progress(
+        session,
+        found_period,
+        root,
+        channels=ChannelFilter(group.value),
+        shown=shown_units(session, actor, root),
+    )
     units.sort(key=lambda u: (u.share is None, u.share or 0.0, u.code))
     return Progress(
         period=found_period.code,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, false, literal, or_, select, true
+from sqlalchemy import ColumnElement, Select, delete, exists, false, literal, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from hailong.accounts.scope import (
@@ -25,6 +25,7 @@ from hailong.accounts.scope import (
     Actor,
     NotAllowed,
     in_scope,
+    may_do,
     require,
     unit_ids_in_scope,
     unit_in_scope,
@@ -32,7 +33,7 @@ from hailong.accounts.scope import (
 from hailong.audit.service import AuditAction, Who, record
 from hailong.errors import BadInput
 from hailong.i18n import N_
-from hailong.models import Period, QuestionnaireVersion, Quota, Role, Unit
+from hailong.models import Period, QuestionnaireVersion, Quota, Response, Role, Unit
 from hailong.models.base import utcnow
 from hailong.periods.service import (
     EndsBeforeStart,
@@ -43,6 +44,7 @@ from hailong.periods.service import (
     period_changed,
     today_in_vietnam,
 )
+from hailong.questionnaires.service import questionnaire_by_code
 
 
 class PeriodAlreadyClosed(BadInput):
@@ -55,6 +57,13 @@ class NoReopening(BadInput):
 
 class QuotaTwice(BadInput):
     message = N_("The unit {code} is listed twice.")
+
+
+class QuestionnaireInUse(BadInput):
+    message = N_(
+        "Period {code} already has responses, given to the questions of {version}: its "
+        "questionnaire version can no longer change. Add a new period for the other version."
+    )
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,8 @@ class PeriodChanges:
     end: date | None = None
     quota: int | None = None
     official: list[str] | None = None
+    # Only while the period has no response at all: answers belong to their version's questions.
+    questionnaire: str | None = None
     closed: bool | None = None
     comment: str | None = None
 
@@ -181,6 +192,16 @@ def list_quotas(session: Session, actor: Actor, code: str) -> list[QuotaView]:
     return [QuotaView(code, name, quota) for code, name, quota in rows]
 
 
+def managed_periods(session: Session, actor: Actor) -> set[str]:
+    """The codes of the periods the actor may change or close (so a page offers only those)."""
+    if not may_do(actor, Action.manage_periods):
+        return set()
+    query = select(Period.code)
+    if actor.role is not Role.admin:
+        query = query.where(Period.unit_id.in_(unit_ids_in_scope(actor)))
+    return set(session.scalars(query))
+
+
 # Changing -------------------------------------------------------------------------------------
 
 
@@ -243,7 +264,9 @@ def change_period(
         raise NoReopening()
     if changes.closed and period.closed_at is not None:
         raise PeriodAlreadyClosed(code=period.code)
-    before = _settings(period)
+    before = _settings(session, period)
+    if changes.questionnaire is not None:
+        _bind_questionnaire(session, period, changes.questionnaire)
     if changes.start is not None:
         period.start_date = changes.start
     if changes.end is not None:
@@ -254,7 +277,7 @@ def change_period(
         period.default_quota = check_quota(changes.quota)
     if changes.official is not None:
         period.official_channels = official_channels(changes.official)
-    after = _settings(period)
+    after = _settings(session, period)
     changed = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
     if changed:
         session.flush()
@@ -273,12 +296,25 @@ def change_period(
     return get_period(session, actor, period.code)
 
 
-def _settings(period: Period) -> dict[str, Any]:
+def _bind_questionnaire(session: Session, period: Period, code: str) -> None:
+    """Another questionnaire version for a period that has no response yet (not even one
+    begun: its answers would belong to the questions of the version it began with)."""
+    version = questionnaire_by_code(session, code.strip())
+    if version.id == period.questionnaire_id:
+        return
+    if session.scalar(select(exists().where(Response.period_id == period.id))):
+        current = session.get_one(QuestionnaireVersion, period.questionnaire_id)
+        raise QuestionnaireInUse(code=period.code, version=current.code)
+    period.questionnaire_id = version.id
+
+
+def _settings(session: Session, period: Period) -> dict[str, Any]:
     return {
         "start": period.start_date.isoformat(),
         "end": period.end_date.isoformat(),
         "quota": period.default_quota,
         "official": list(period.official_channels),
+        "questionnaire": session.get_one(QuestionnaireVersion, period.questionnaire_id).code,
     }
 
 

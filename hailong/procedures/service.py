@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from hailong.models import Procedure, procedure_unit
+from hailong.reference import cached
 from hailong.units.service import unit_by_code
 
 
@@ -24,3 +26,14 @@ def procedures_at(session: Session, unit_code: str | None = None) -> Sequence[Pr
     if unit_code is None:
         return session.scalars(select(Procedure).order_by(Procedure.code)).all()
     return for_unit(session, unit_by_code(session, unit_code).id)
+
+
+def procedure_names(session: Session) -> Mapping[str, str]:
+    """Every procedure's name by its code, kept in the reference cache: a page that lists
+    responses names each one's procedure without a query per row (or per page)."""
+
+    def load() -> Mapping[str, str]:
+        rows = session.execute(select(Procedure.code, Procedure.name)).tuples()
+        return MappingProxyType(dict(rows.all()))
+
+    return cached(session, ("procedure_names",), load)

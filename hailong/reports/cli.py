@@ -16,12 +16,14 @@ from sqlalchemy.orm import Session
 from hailong.channels import running_channels
 from hailong.cli_output import file_type, output_file, progress_bar
 from hailong.cli_support import cli_context
+from hailong.errors import BadInput
 from hailong.i18n import N_, Catalogs
 from hailong.index.selection import select_index
 from hailong.index.service import ChannelGroup
 from hailong.models import ReviewState
 from hailong.reports.downloads import index_rows, response_filter
 from hailong.reports.index_table import write_index_csv, write_index_xlsx
+from hailong.responses.csvformat import CsvDialect
 from hailong.responses.exporting import (
     XLSX_ROW_LIMIT,
     TooManyForXlsx,
@@ -41,6 +43,24 @@ CHANNELS_OPTION = typer.Option(
     ChannelGroup.official, "--channels", help="official: the period's official channels; all."
 )
 LANGUAGE_OPTION = typer.Option("vi", "--language", help="vi (default) or en.")
+EXCEL_VI_OPTION = typer.Option(
+    False,
+    "--excel-vi",
+    help="CSV for Excel in Vietnamese: a semicolon, decimal commas, codes kept as written.",
+)
+
+
+class ExcelViIsCsv(BadInput):
+    message = N_("--excel-vi writes a CSV file: name the output FILE.csv.")
+
+
+def csv_dialect(suffix: str, *, excel_vi: bool) -> CsvDialect:
+    """The CSV's dialect, refusing --excel-vi for anything but a CSV."""
+    if not excel_vi:
+        return CsvDialect.plain
+    if suffix != CSV:
+        raise ExcelViIsCsv()
+    return CsvDialect.excel_vi
 
 
 def _run(ctx: typer.Context, output: Path, work: Callable[[Session, Catalogs], None]) -> None:
@@ -65,19 +85,32 @@ def register(app: typer.Typer) -> None:
         channels: ChannelGroup = CHANNELS_OPTION,
         language: str = LANGUAGE_OPTION,
         output: Path = typer.Option(..., "-o", "--output", help="FILE.csv or FILE.xlsx"),
+        excel_vi: bool = EXCEL_VI_OPTION,
     ) -> None:
         """The index table: one row per unit (CSV), or one sheet per level (XLSX)."""
 
         def work(session: Session, catalogs: Catalogs) -> None:
             suffix = file_type(output, (CSV, XLSX))
+            dialect = csv_dialect(suffix, excel_vi=excel_vi)
             selection = select_index(session, period=period, unit=unit, channels=channels)
-            write = write_index_xlsx if suffix == XLSX else write_index_csv
             total = index_rows(session, selection.unit)
             with (
                 progress_bar(catalogs.both(WRITING_INDEX), total) as advance,
                 output_file(output) as out,
             ):
-                write(session, selection, out, language=language, on_progress=advance)
+                if suffix == XLSX:
+                    write_index_xlsx(
+                        session, selection, out, language=language, on_progress=advance
+                    )
+                else:
+                    write_index_csv(
+                        session,
+                        selection,
+                        out,
+                        language=language,
+                        dialect=dialect,
+                        on_progress=advance,
+                    )
 
         _run(ctx, output, work)
 
@@ -103,11 +136,13 @@ def register(app: typer.Typer) -> None:
             None, "--to", help="Submitted on or before YYYY-MM-DD."
         ),
         output: Path = typer.Option(..., "-o", "--output", help="FILE.csv or FILE.xlsx"),
+        excel_vi: bool = EXCEL_VI_OPTION,
     ) -> None:
         """Completed responses in the methodology's format, filtered; streamed row by row."""
 
         def work(session: Session, catalogs: Catalogs) -> None:
             suffix = file_type(output, (CSV, XLSX))
+            dialect = csv_dialect(suffix, excel_vi=excel_vi)
             selection = response_filter(
                 session,
                 period=period,
@@ -119,7 +154,6 @@ def register(app: typer.Typer) -> None:
                 first_day=first_day,
                 last_day=last_day,
             )
-            write = write_responses_xlsx if suffix == XLSX else write_responses_csv
             total = count_responses(session, selection)
             if suffix == XLSX and total > XLSX_ROW_LIMIT:
                 raise TooManyForXlsx(count=total, limit=XLSX_ROW_LIMIT)
@@ -127,7 +161,12 @@ def register(app: typer.Typer) -> None:
                 progress_bar(catalogs.both(WRITING_RESPONSES), total) as advance,
                 output_file(output) as out,
             ):
-                write(session, selection, out, on_progress=advance)
+                if suffix == XLSX:
+                    write_responses_xlsx(session, selection, out, on_progress=advance)
+                else:
+                    write_responses_csv(
+                        session, selection, out, dialect=dialect, on_progress=advance
+                    )
 
         _run(ctx, output, work)
 

@@ -18,7 +18,7 @@ from hailong.i18n import N_
 from hailong.index.service import IndexNode
 from hailong.reports.selection import ComputedIndex, IndexSelection, computed_index
 from hailong.reports.words import LEVEL_ORDER, Words, cell_figure
-from hailong.responses.csvformat import csv_chunks
+from hailong.responses.csvformat import CsvDialect, csv_chunks
 
 LEVEL = N_("Level")
 UNIT_CODE = N_("Unit code")
@@ -110,13 +110,15 @@ def index_csv(
     selection: IndexSelection,
     *,
     language: str | None = None,
+    dialect: CsvDialect = CsvDialect.plain,
     on_progress: Progress | None = None,
 ) -> Iterator[bytes]:
     """The index table as CSV bytes, a chunk at a time: for a streaming response."""
     words = Words(language)
     index = computed_index(session, selection, words)
     rows = (_csv_cells(row, words) for row in _counted(index_rows(index), on_progress))
-    return csv_chunks(rows, header=csv_header(index, words))
+    codes = (words(UNIT_CODE), words(PARENT_CODE))
+    return csv_chunks(rows, header=csv_header(index, words), codes=codes, dialect=dialect)
 
 
 def write_index_csv(
@@ -125,9 +127,13 @@ def write_index_csv(
     out: BinaryIO,
     *,
     language: str | None = None,
+    dialect: CsvDialect = CsvDialect.plain,
     on_progress: Progress | None = None,
 ) -> None:
-    for chunk in index_csv(session, selection, language=language, on_progress=on_progress):
+    chunks = index_csv(
+        session, selection, language=language, dialect=dialect, on_progress=on_progress
+    )
+    for chunk in chunks:
         out.write(chunk)
 
 

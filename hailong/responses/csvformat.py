@@ -10,9 +10,11 @@ import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from enum import StrEnum
 
 from hailong.periods.service import VIETNAM
-from hailong.spreadsheet import from_text, text_cells
+from hailong.spreadsheet import as_code, as_text, from_text, text_cells
 
 FORM_ID = "form_id"
 UNIT_CODE = "unit_code"
@@ -43,6 +45,31 @@ COLUMNS = (*META_COLUMNS, *ANSWER_COLUMNS)
 # The procedure column holds the answer to this question.
 PROCEDURE_QUESTION = "procedure"
 BOM = "\ufeff"
+# Columns holding codes that Excel would turn into numbers or dates (00007, 2026-03, 1.001612).
+CODE_COLUMNS = (FORM_ID, UNIT_CODE, PERIOD, PROCEDURE_CODE)
+
+
+class CsvDialect(StrEnum):
+    """How a CSV is written. Both are UTF-8 with a BOM and CRLF line ends."""
+
+    plain = "plain"  # a comma between cells and a point in numbers: for programs and scripts
+    # A semicolon and a decimal comma, codes kept as written: what Excel on a Windows set to
+    # Vietnamese opens in one click (its list separator is ";" there, its decimal sign ",").
+    excel_vi = "excel-vi"
+
+
+def excel_vi_cells(cells: Sequence[object], codes: frozenset[int]) -> list[object]:
+    """A row for Excel in Vietnamese: decimal commas, the cells at `codes` kept as codes, and
+    every other text cell as text no spreadsheet evaluates."""
+    row: list[object] = []
+    for position, cell in enumerate(cells):
+        if isinstance(cell, Decimal | float):
+            row.append(str(cell).replace(".", ","))
+        elif isinstance(cell, str) and cell:
+            row.append(as_code(cell) if position in codes else as_text(cell))
+        else:
+            row.append(cell)
+    return row
 
 
 @dataclass(frozen=True)
@@ -169,20 +196,25 @@ def csv_chunks(
     rows: Iterable[Sequence[object]],
     *,
     header: Sequence[str] = COLUMNS,
+    codes: Iterable[str] = CODE_COLUMNS,
+    dialect: CsvDialect = CsvDialect.plain,
     rows_per_chunk: int = 500,
 ) -> Iterator[bytes]:
     """UTF-8 CSV bytes with a BOM (Excel then reads the Vietnamese right), a chunk at a time.
 
-    The header is the responses format's unless another table (the index) gives its own. Every
-    text cell goes out as text a spreadsheet will not evaluate (`hailong.spreadsheet`).
+    The header is the responses format's unless another table (the index) gives its own, with
+    the names of its `codes` columns. Every text cell goes out as text a spreadsheet will not
+    evaluate (`hailong.spreadsheet`); for Excel in Vietnamese, codes go out as `="00007"`.
     """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    excel = dialect is CsvDialect.excel_vi
+    writer = csv.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
+    code_positions = frozenset(i for i, name in enumerate(header) if name in set(codes))
     buffer.write(BOM)
     writer.writerow(text_cells(header))
     pending = 0
     for row in rows:
-        writer.writerow(text_cells(row))
+        writer.writerow(excel_vi_cells(row, code_positions) if excel else text_cells(row))
         pending += 1
         if pending >= rows_per_chunk:
             yield buffer.getvalue().encode("utf-8")

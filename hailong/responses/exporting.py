@@ -22,6 +22,7 @@ from hailong.responses.csvformat import (
     COLUMNS,
     CRITERIA_COLUMNS,
     PROCEDURE_QUESTION,
+    CsvDialect,
     csv_chunks,
     response_row,
 )
@@ -178,10 +179,14 @@ def _counted(rows: Iterable[list[str]], on_progress: Progress | None) -> Iterato
 
 
 def responses_csv(
-    session: Session, selection: ResponseFilter, *, on_progress: Progress | None = None
+    session: Session,
+    selection: ResponseFilter,
+    *,
+    dialect: CsvDialect = CsvDialect.plain,
+    on_progress: Progress | None = None,
 ) -> Iterator[bytes]:
     """The CSV as bytes, a chunk at a time (UTF-8 with a BOM): for a streaming response."""
-    return csv_chunks(_counted(response_rows(session, selection), on_progress))
+    return csv_chunks(_counted(response_rows(session, selection), on_progress), dialect=dialect)
 
 
 def write_responses_csv(
@@ -189,9 +194,10 @@ def write_responses_csv(
     selection: ResponseFilter,
     out: BinaryIO,
     *,
+    dialect: CsvDialect = CsvDialect.plain,
     on_progress: Progress | None = None,
 ) -> None:
-    for chunk in responses_csv(session, selection, on_progress=on_progress):
+    for chunk in responses_csv(session, selection, dialect=dialect, on_progress=on_progress):
         out.write(chunk)
 
 

@@ -29,6 +29,7 @@ from hailong.models import (
 )
 from hailong.models.base import utcnow
 from hailong.responses.checking import CheckedForm, FormChecker
+from hailong.responses.service import FINISHED_KEY
 from hailong.tallies.layout import TallyLayout, layout_for
 from hailong.tallies.service import Dimensions, TallyBatch
 
@@ -104,6 +105,10 @@ class FormStore:
         inserted = self._insert_responses(rows)
         stored = [(response_id, by_public_id[public_id]) for response_id, public_id in inserted]
         self._insert_answers(stored)
+        # Inserted by Core statements, which the ORM's change tracking never sees: say which
+        # units gained finished forms, for open progress pages once the import commits.
+        finished = self.session.info.setdefault(FINISHED_KEY, set())
+        finished.update((form.period.id, form.unit_id) for _, form in stored)
         for _, form in stored:
             if form.status == ResponseStatus.completed:
                 layout = self._layout(form.period)

@@ -509,6 +509,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/office/periods"): Rule(lambda c: "/office/periods", role_page("audit")),
     ("POST", "/office/periods"): Rule(lambda c: "/office/periods", without_csrf_or_login),
+    ("POST", "/office/periods/{code}"): Rule(
+        lambda c: f"/office/periods/{c.place.period}", without_csrf_or_login
+    ),
     ("POST", "/office/periods/{code}/close"): Rule(
         lambda c: f"/office/periods/{c.place.period}/close", without_csrf_or_login
     ),

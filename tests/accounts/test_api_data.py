@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hailong.models import Counter, Period, Quota, ResponseStatus
+from hailong.models import Counter, Period, QuestionnaireVersion, Quota, ResponseStatus
 from hailong.periods.service import PeriodClosed, ensure_still_open, today_in_vietnam
 from tests.accounts.survey_data import (
     PERIOD,
@@ -135,6 +135,43 @@ class TestPeriods:
             "quota": [30, 50],
             "official": [["web", "telegram", "zalo", "email", "interview", "paper"], ["web"]],
         }
+
+    def test_the_questionnaire_changes_only_while_nobody_has_answered(
+        self,
+        client: TestClient,
+        official: dict[str, str],
+        admin: dict[str, str],
+        sessions: sessionmaker[Session],
+        survey: Survey,
+    ) -> None:
+        with sessions.begin() as session:
+            builtin = session.scalars(
+                select(QuestionnaireVersion).where(QuestionnaireVersion.code == "sipas-2023")
+            ).one()
+            session.add(QuestionnaireVersion(code="sipas-2023-b", title="B", source=builtin.source))
+        client.post("/api/v1/periods", json=new_period(), headers=official)
+        changed = client.patch(
+            "/api/v1/periods/2027-q1", json={"questionnaire": "sipas-2023-b"}, headers=official
+        )
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["questionnaire"] == "sipas-2023-b"
+        (line,) = audit_lines(sessions, "period.change")
+        assert line.details == {"questionnaire": ["sipas-2023", "sipas-2023-b"]}
+        # The survey's period has responses: its version stays, and the caller is told why.
+        to_b = {"questionnaire": "sipas-2023-b"}
+        refused = client.patch(f"/api/v1/periods/{PERIOD}", json=to_b, headers=admin)
+        assert refused.status_code == 422
+        message = refused.json()["error"]["message"]
+        assert message["vi"].startswith(f"Đợt {PERIOD} đã có phiếu trả lời")
+        assert "can no longer change" in message["en"]
+        assert (
+            client.get(f"/api/v1/periods/{PERIOD}", headers=official).json()["questionnaire"]
+            == "sipas-2023"
+        )
+        unknown = client.patch(
+            "/api/v1/periods/2027-q1", json={"questionnaire": "nope-1"}, headers=official
+        )
+        assert unknown.status_code in (404, 422)
 
     def test_quotas_of_ones_own_units_only_all_or_nothing(
         self,
@@ -485,6 +522,26 @@ class TestDownloads:
         assert units == {"11413", "11341"}
         (line,) = audit_lines(sessions, "download")
         assert (line.actor, line.target) == ("sonoivu", "responses.csv")
+
+    def test_csv_for_excel_in_vietnamese_beside_the_plain_one(
+        self, client: TestClient, official: dict[str, str], survey: Survey
+    ) -> None:
+        base = "/api/v1/downloads"
+        plain = client.get(f"{base}/responses.csv?period={PERIOD}", headers=official)
+        excel = client.get(
+            f"{base}/responses.csv?period={PERIOD}&dialect=excel-vi", headers=official
+        )
+        assert excel.status_code == 200, excel.text
+        assert excel.headers["content-type"].startswith("text/csv")
+        assert "-excel-vi.csv" in excel.headers["content-disposition"]
+        assert excel.content.startswith(b"\xef\xbb\xbf" + b"form_id;unit_code;period;")
+        assert b'"=""11413"""' in excel.content
+        assert plain.content.startswith(b"\xef\xbb\xbf" + b"form_id,unit_code,period,")
+        assert len(excel.content.splitlines()) == len(plain.content.splitlines())
+        index = client.get(f"{base}/index.csv?period={PERIOD}&dialect=excel-vi", headers=official)
+        assert index.status_code == 200 and index.text.startswith("\ufeffCấp;Mã đơn vị;")
+        wrong = client.get(f"{base}/index.csv?period={PERIOD}&dialect=excel", headers=official)
+        assert wrong.status_code == 422
 
     def test_index_xlsx_and_the_report(
         self, client: TestClient, ward: dict[str, str], survey: Survey

@@ -59,6 +59,9 @@ def test_ward_staff_run_their_counters(
             page = context.new_page()
             sign_in(page, server.url, WARD_A)
             page.get_by_role("link", name="Quầy", exact=True).click()
+            # Count the rows only once the counters page has come.
+            page.wait_for_url("**/office/counters")
+            expect(page.locator("#one-name")).to_be_visible()
             before = page.locator("tr[data-counter]").count()
             page.fill("#one-name", "Quầy tiếp nhận hồ sơ đất đai")
             page.locator("form:has(#one-name) button").click()

@@ -3,6 +3,7 @@ the report as PDF, raw responses as XLSX; another ward's file is not found."""
 
 from __future__ import annotations
 
+import csv
 import io
 from pathlib import Path
 
@@ -65,5 +66,39 @@ def test_another_wards_download_is_not_found(
                 answer = page.request.get(f"{server.url}{path}")
                 assert answer.status == 404, path
                 assert demo.ward_b_name not in answer.text()
+        finally:
+            context.close()
+
+
+def test_csv_for_excel_in_vietnamese(
+    browser: Browser,  # noqa: F811
+    demo: DemoOffice,
+) -> None:
+    with run_server(demo.env(), free_port()) as server:
+        answer_survey(server.url, counter_token(demo.url, demo.ward_a), demo.procedure)
+        context = browser.new_context(
+            viewport=OFFICE_PC, java_script_enabled=False, accept_downloads=True
+        )
+        try:
+            page = context.new_page()
+            sign_in(page, server.url, OFFICIAL)
+            page.get_by_role("link", name="Tải về").click()
+            button = page.locator("#index-csv-excel")
+            assert button.inner_text() == "CSV cho Excel (tiếng Việt)"
+            with page.expect_download() as index:
+                button.click()
+            assert index.value.suggested_filename.endswith("-excel-vi.csv")
+            data = Path(index.value.path()).read_bytes()
+            assert data.startswith(b"\xef\xbb\xbf")
+            header, *rows = csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";")
+            assert header[:3] == ["Cấp", "Mã đơn vị", "Tên đơn vị"]
+            ward = next(row for row in rows if row[1] == f'="{demo.ward_a}"')
+            assert "," in ward[5] and "." not in ward[5]  # the ward's index, a decimal comma
+            with page.expect_download() as responses:
+                page.click("#responses-csv-excel")
+            text = Path(responses.value.path()).read_text(encoding="utf-8-sig")
+            header, row = csv.reader(io.StringIO(text), delimiter=";")
+            assert header[:3] == ["form_id", "unit_code", "period"]
+            assert row[1] == f'="{demo.ward_a}"'
         finally:
             context.close()

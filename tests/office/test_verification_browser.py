@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, expect
 
+from hailong.demo_data import PROCEDURES
 from tests.office.conftest import OFFICE_PC, sign_in
 from tests.office.demo import OFFICIAL, WARD_A, DemoOffice, answer_survey, counter_token
 from tests.office.test_overview_browser import hailong_index, vietnamese
@@ -14,6 +15,7 @@ from tests.web.server import free_port, run_server
 from tests.web.test_browser import browser  # noqa: F401  (the Chromium fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+PROCEDURE = PROCEDURES[0]
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript-on", "javascript-off"])
@@ -36,6 +38,8 @@ def test_approve_one_reject_another_with_a_comment(
             page.get_by_role("link", name="Kiểm tra phiếu").click()
             rows = page.locator("tr[data-response]")
             expect(rows).to_have_count(2)
+            # Each response names its procedure, with the code.
+            expect(rows.first).to_contain_text(f"{PROCEDURE.name} {PROCEDURE.code}")
             first, second = rows.evaluate_all("rows => rows.map(r => r.dataset.response)")
             page.check(f"tr[data-response='{first}'] input[name=id]")
             page.select_option("#new-state", "approved")

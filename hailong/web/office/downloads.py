@@ -18,7 +18,17 @@ from hailong.web.office.verification import STATE_LABELS
 from hailong.web.rendering import request_language
 
 API_DOWNLOADS = "/api/v1/downloads"
-FILES = ("index.csv", "index.xlsx", "report.pdf", "responses.csv", "responses.xlsx")
+# The file a form's button names, as the API's file and what more to ask it for.
+EXCEL_VI = (("dialect", "excel-vi"),)
+FILES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+    "index.csv": ("index.csv", ()),
+    "index-excel-vi.csv": ("index.csv", EXCEL_VI),
+    "index.xlsx": ("index.xlsx", ()),
+    "report.pdf": ("report.pdf", ()),
+    "responses.csv": ("responses.csv", ()),
+    "responses-excel-vi.csv": ("responses.csv", EXCEL_VI),
+    "responses.xlsx": ("responses.xlsx", ()),
+}
 # What the API's downloads read; a blank field of the form means "no filter" and is left out.
 PASSED = (
     "period",
@@ -68,8 +78,9 @@ class DownloadsPage:
         if actor is None:
             return self.pages.sign_in_first(request)
         params = request.query_params
-        wanted = params.get("file", "")
-        if wanted not in FILES:
+        wanted = FILES.get(params.get("file", ""))
+        if wanted is None:
             raise BadInput()
+        name, extra = wanted
         kept = [(k, v) for k, v in params.multi_items() if k in PASSED and v.strip()]
-        return redirect(f"{API_DOWNLOADS}/{wanted}?{urlencode(kept)}")
+        return redirect(f"{API_DOWNLOADS}/{name}?{urlencode([*kept, *extra])}")

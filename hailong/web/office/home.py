@@ -10,7 +10,8 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from hailong.accounts.scope import Action, Actor, may_do
-from hailong.dashboard.service import ChannelFilter, activity, progress
+from hailong.dashboard.service import activity, progress
+from hailong.index.progress import ChannelFilter, shown_units
 from hailong.index.selection import IndexSelection, channel_group
 from hailong.reports import report_text as report_words
 from hailong.reports.report_data import build_report
@@ -56,7 +57,13 @@ class Home:
         words = Words(language)
         index = computed_index(session, IndexSelection(place.period, place.unit, channels), words)
         report = build_report(index, language=language)
-        behind = progress(session, place.period, place.unit, channels=ChannelFilter(channels.value))
+        behind = progress(
+            session,
+            place.period,
+            place.unit,
+            channels=ChannelFilter(channels.value),
+            shown=shown_units(session, actor, place.unit),
+        )
         values.update(
             report=report,
             channels=channels.value,

@@ -56,9 +56,11 @@ class PeriodsPage:
         words = Words(request_language(request))
         with self.pages.sessions() as session:
             periods = scoped.list_periods(session, actor)
+            managed = scoped.managed_periods(session, actor)
             versions = list(session.scalars(select(QuestionnaireVersion.code).order_by("code")))
         values = {
             "periods": periods,
+            "managed": managed,
             "versions": versions or ["sipas-2023"],
             "channels": [(c.value, words.channel(c.value)) for c in Channel],
             "done": request.query_params.get("done", ""),
@@ -97,6 +99,22 @@ class PeriodsPage:
             request, actor, lambda s, who: scoped.create_period(s, actor, new, by=who)
         )
         return redirect(f"/office/periods?done=added:{new.code}")
+
+    async def change(self, request: Request, code: str) -> Response:
+        """The official channels and, while nobody has answered yet, the questionnaire."""
+        actor, form = await self._posted(request)
+        if actor is None:
+            return self.pages.sign_in_first(request)
+        questionnaire = str(form.get("questionnaire") or "").strip() or None
+        changes = scoped.PeriodChanges(
+            official=[v for v in form.getlist("official") if isinstance(v, str)],
+            questionnaire=questionnaire,
+            comment=str(form.get("comment") or "").strip()[:1000] or None,
+        )
+        await self._change(
+            request, actor, lambda s, who: scoped.change_period(s, actor, code, changes, by=who)
+        )
+        return redirect(f"/office/periods?done=changed:{code}")
 
     async def close(self, request: Request, code: str) -> Response:
         actor, form = await self._posted(request)

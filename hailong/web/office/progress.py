@@ -20,7 +20,8 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from hailong.accounts.scope import Action, Actor, require
-from hailong.dashboard.service import ChannelFilter, procedure_fields, progress
+from hailong.dashboard.service import procedure_fields, progress
+from hailong.index.progress import ChannelFilter, shown_units
 from hailong.live.notices import LocalNotices, NoticesUnavailable, ProgressNotice, RedisNotices
 from hailong.models import Channel, Unit
 from hailong.reports.words import Words
@@ -80,6 +81,7 @@ class ProgressPage:
                     place.unit,
                     channels=chosen,
                     procedure_field=field_name or None,
+                    shown=shown_units(session, actor, place.unit),
                 )
                 values["events_url"] = query_url(
                     "/office/progress/events", period=place.period.code, unit=place.unit_code

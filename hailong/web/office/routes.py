@@ -217,6 +217,10 @@ def _periods_router(periods: PeriodsPage) -> APIRouter:
     async def add_period(request: Request) -> Response:
         return await periods.create(request)
 
+    @router.post("/{code}")
+    async def change_period(request: Request, code: str) -> Response:
+        return await periods.change(request, code)
+
     @router.post("/{code}/close")
     async def close_period(request: Request, code: str) -> Response:
         return await periods.close(request, code)

@@ -19,6 +19,7 @@ from hailong.errors import BadInput
 from hailong.i18n import N_
 from hailong.models import Channel, ReviewState
 from hailong.periods.scoped import seen_period
+from hailong.procedures.service import procedure_names
 from hailong.questionnaires.service import questionnaire_by_id
 from hailong.reports.words import Words
 from hailong.responses import scoped
@@ -136,6 +137,7 @@ class Verification:
                     last_day=parse_day(params.get("to")),
                 )
                 values["responses"] = scoped.list_responses(session, actor, query, limit=LIST_LIMIT)
+                values["procedures"] = procedure_names(session)
         values["back"] = request.url.path + ("?" + request.url.query if request.url.query else "")
         values["in_vietnam"] = in_vietnam
         return self.pages.render(request, actor, "office/responses.html", values)
@@ -160,6 +162,8 @@ class Verification:
             history = trail(
                 session, target=detail.response.id, actions=[AuditAction.response_review]
             )
+            code = detail.response.procedure_code
+            procedure_name = None if code is None else procedure_names(session).get(code)
         values = {
             "response": detail.response,
             "answers": answers,
@@ -168,6 +172,7 @@ class Verification:
             "may_verify": may_do(actor, Action.verify_responses),
             "in_vietnam": in_vietnam,
             "channel_label": Words(language).channel(detail.response.channel),
+            "procedure_name": procedure_name,
         }
         return self.pages.render(request, actor, "office/response.html", values)
 
