@@ -132,6 +132,7 @@ def test_an_official_changes_a_periods_channels_and_questionnaire(
             assert page.inner_text("#sipas").strip() == f"{vietnamese(counted)} %"
 
             # The period has a response: its questionnaire stays, and the official reads why.
+            page.locator(".office-bar summary", has_text="Khác").click()  # "More"
             page.get_by_role("link", name="Đợt khảo sát").click()
             row = page.locator(f"tr[data-period='{demo.period}']")
             row.locator("summary").click()
