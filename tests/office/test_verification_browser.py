@@ -40,6 +40,10 @@ def test_approve_one_reject_another_with_a_comment(
             expect(rows).to_have_count(2)
             # Each response names its procedure, with the code.
             expect(rows.first).to_contain_text(f"{PROCEDURE.name} {PROCEDURE.code}")
+            # and its channel in words, as the channel filter names it.
+            web = page.locator("#channel option[value=web]").inner_text()
+            expect(rows.first.locator("td").nth(4)).to_have_text(web)
+            assert web != "web"
             first, second = rows.evaluate_all("rows => rows.map(r => r.dataset.response)")
             page.check(f"tr[data-response='{first}'] input[name=id]")
             page.select_option("#new-state", "approved")
