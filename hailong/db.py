@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Table, TextClause, bindparam, create_engine, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -177,6 +178,18 @@ def unit_of_work(factory: sessionmaker[Session], *, read_only: bool = False) -> 
         raise
     finally:
         session.close()
+
+
+def typed_text(sql: str, table: Table | Any) -> TextClause:
+    """A hand-written statement on `table` whose `:name` parameters are sent as the columns of
+    that name send theirs (dates, packed counts), as a built statement would.
+
+    For the hot ON CONFLICT upserts: SQLAlchemy 2.0 cannot cache a dialect's INSERT ... ON
+    CONFLICT and compiles it afresh on every execution, while a text statement is compiled
+    once."""
+    names = set(re.findall(r"(?<![:\w]):(\w+)", sql))
+    typed = [bindparam(c.name, type_=c.type) for c in table.columns if c.name in names]
+    return text(sql).bindparams(*typed)
 
 
 def dialect_insert(session: Session, table: Any) -> Any:

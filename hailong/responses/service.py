@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, delete, select, text, update
+from sqlalchemy import Select, Table, TextClause, bindparam, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from hailong.db import dialect_insert, is_postgresql
+from hailong.db import dialect_insert, is_postgresql, typed_text
 from hailong.errors import HailongError
 from hailong.i18n import N_
 from hailong.models import (
@@ -87,15 +87,24 @@ def start(
 
 
 def by_public_id(session: Session, public_id: str, *, for_update: bool = False) -> Response | None:
-    query = select(Response, version_column()).where(Response.public_id == public_id)
-    if for_update:
-        query = query.with_for_update(of=Response)
-    return _with_version(session, query)
+    return _with_version(session, _by_public_id(for_update), {"public_id": public_id})
 
 
-def _with_version(session: Session, query: Select[tuple[Response, int]]) -> Response | None:
+@cache
+def _by_public_id(for_update: bool) -> Select[tuple[Response, int]]:
+    """Built once: a statement object keeps its cache key, which is otherwise worked out
+    again on every execution."""
+    query = select(Response, version_column()).where(Response.public_id == bindparam("public_id"))
+    return query.with_for_update(of=Response) if for_update else query
+
+
+def _with_version(
+    session: Session,
+    query: Select[tuple[Response, int]],
+    parameters: Mapping[str, object] | None = None,
+) -> Response | None:
     # The reference data's version comes along with the response (hailong.reference).
-    found = session.execute(query).first()
+    found = session.execute(query, parameters).first()
     if found is None:
         return None
     response, version = found
@@ -136,10 +145,16 @@ def latest(session: Session, *, channel: str, respondent_ref: str) -> Response |
 
 
 def stored_answers(session: Session, response_id: int) -> dict[str, str | None]:
-    rows = session.execute(
-        select(Answer.question_key, Answer.value).where(Answer.response_id == response_id)
-    )
+    rows = session.execute(_answers_of(), {"response_id": response_id})
     return {key: value for key, value in rows}
+
+
+@cache
+def _answers_of() -> Select[tuple[str, str | None]]:
+    table = cast(Table, Answer.__table__)
+    return select(table.c.question_key, table.c.value).where(
+        table.c.response_id == bindparam("response_id")
+    )
 
 
 def load(session: Session, response: Response) -> SurveyState:
@@ -253,13 +268,15 @@ _PG_WRITE = text(
 
 
 @cache
-def _sqlite_answer_upsert() -> Any:
-    """INSERT INTO answer ... ON CONFLICT DO UPDATE, built once, sent with each row's values."""
-    table = cast(Table, Answer.__table__)
-    statement = sqlite_insert(table)
-    return statement.on_conflict_do_update(
-        index_elements=[table.c.response_id, table.c.question_key],
-        set_={"value": statement.excluded.value, "answered_at": statement.excluded.answered_at},
+def _sqlite_answer_upsert() -> TextClause:
+    """INSERT INTO answer ... ON CONFLICT DO UPDATE, written once, sent with each row's values
+    (hailong.db.typed_text: a built ON CONFLICT statement is compiled on every execution)."""
+    return typed_text(
+        "INSERT INTO answer (response_id, question_key, value, answered_at)"
+        " VALUES (:response_id, :question_key, :value, :answered_at)"
+        " ON CONFLICT (response_id, question_key)"
+        " DO UPDATE SET value = excluded.value, answered_at = excluded.answered_at",
+        Answer.__table__,
     )
 
 
