@@ -158,7 +158,7 @@ class CitizenForm:
 
     def show_page(self, request: Request, token: str, section_key: str) -> Response:
         with unit_of_work(self.sessions, read_only=True) as session:
-            found = self._response(session, request, token)
+            found = self._response(session, self.cookie.read(request), token)
             if isinstance(found, str):
                 return self.redirect(request, found)
             access, state = found
@@ -175,7 +175,7 @@ class CitizenForm:
     ) -> Response:
         resume = self.cookie.read(request)
         with unit_of_work(self.sessions) as session:
-            found = self._response(session, request, token, for_update=True)
+            found = self._response(session, resume, token, for_update=True)
             if isinstance(found, str):
                 return self.redirect(request, found)
             access, state = found
@@ -191,12 +191,12 @@ class CitizenForm:
             return self.renderer.render(request, "citizen/page.html", page, status_code=422)
         response = self.redirect(request, self._url(token, step))
         if resume is not None:
-            self.cookie.write(response, resume)
+            self.cookie.refresh(response, resume)
         return response
 
     def done(self, request: Request, token: str) -> Response:
         with unit_of_work(self.sessions, read_only=True) as session:
-            found = self._response(session, request, token)
+            found = self._response(session, self.cookie.read(request), token)
             if isinstance(found, str):
                 return self.redirect(request, found)
             access, state = found
@@ -212,10 +212,10 @@ class CitizenForm:
     # Helpers -------------------------------------------------------------------------
 
     def _response(
-        self, session: Session, request: Request, token: str, *, for_update: bool = False
+        self, session: Session, resume: Resume | None, token: str, *, for_update: bool = False
     ) -> tuple[CounterAccess, SurveyState] | str:
-        """The counter and the browser's response at it, or the landing page to go to."""
-        resume = self.cookie.read(request)
+        """The counter and the browser's response at it (by the cookie's `resume`), or the
+        landing page to go to."""
         state = None
         if resume is not None and resume.public_id is not None:
             # The response first: its query brings the reference data's version along, so
