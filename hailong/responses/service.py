@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
@@ -30,8 +30,17 @@ from hailong.models.base import utcnow
 from hailong.questionnaires.service import cached_questionnaire
 from hailong.reference import remember_version, version_column
 from hailong.tallies import service as tallies
-from survey_flows import Questionnaire, SurveyStatus, rates_a_criterion, stale_answers
+from survey_flows import (
+    Answers,
+    Question,
+    Questionnaire,
+    SurveyStatus,
+    applicable_questions,
+    rates_a_criterion,
+    stale_answers,
+)
 from survey_flows import status as survey_status
+from survey_flows.engine import possible_questions
 
 PROCEDURE_KEY = "procedure"
 
@@ -48,6 +57,28 @@ class SurveyState:
     response: Response
     questionnaire: Questionnaire
     answers: dict[str, str | None]
+    # The engine's paths for the answers as they stand: a page's request asks for them a
+    # dozen times, and they change only when the answers do.
+    _paths: dict[tuple[str, tuple[tuple[str, str | None], ...]], list[Question]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def applicable(self) -> list[Question]:
+        """applicable_questions of the answers as they stand, worked out once for them."""
+        return self._path("applicable", applicable_questions)
+
+    def possible(self) -> list[Question]:
+        """possible_questions of the answers as they stand, worked out once for them."""
+        return self._path("possible", possible_questions)
+
+    def _path(
+        self, name: str, work_out: Callable[[Questionnaire, Answers], list[Question]]
+    ) -> list[Question]:
+        key = (name, tuple(self.answers.items()))
+        found = self._paths.get(key)
+        if found is None:
+            found = self._paths[key] = work_out(self.questionnaire, self.answers)
+        return found
 
 
 def start(
@@ -183,10 +214,10 @@ def save_answers(
         raise ResponseFinished()
     now = now or utcnow()
     state.answers.update(values)
-    stale = stale_answers(state.questionnaire, state.answers)
+    stale = stale_answers(state.questionnaire, state.answers, state.applicable())
     for key in stale:
         state.answers.pop(key, None)
-    result = survey_status(state.questionnaire, state.answers)
+    result = survey_status(state.questionnaire, state.answers, state.applicable())
     changes: dict[str, object] = {"updated_at": now}
     if PROCEDURE_KEY in values:
         changes["procedure_code"] = values[PROCEDURE_KEY]

@@ -54,9 +54,10 @@ from survey_flows import (
     Question,
     QuestionKind,
     RawAnswer,
-    is_applicable,
+    applicable_questions,
     validate_answer,
 )
+from survey_flows.engine import decisive_keys
 
 # Control characters (other than tab and line breaks) never belong in an answer, and
 # PostgreSQL refuses NUL outright: refused politely before anything is stored.
@@ -421,8 +422,10 @@ def answer_page(
     values: dict[str, str | None] = {}
     problems: dict[str, Invalid] = {}
     so_far = dict(state.answers)
+    applicable = {q.key for q in state.applicable()}
+    decisive = decisive_keys(state.questionnaire)
     for question in shown.questions:
-        if not is_applicable(state.questionnaire, question, so_far):
+        if question.key not in applicable:
             continue
         sent = posted.get(question.key)
         if sent is None and question.kind is QuestionKind.criterion:
@@ -433,6 +436,8 @@ def answer_page(
             problems[question.key] = result
         else:
             values[question.key] = so_far[question.key] = result
+            if question.key in decisive:  # a later question on the page may now (not) apply
+                applicable = {q.key for q in applicable_questions(state.questionnaire, so_far)}
     if problems:
         return Refused(problems)
     responses.save_answers(session, state, values)
