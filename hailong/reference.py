@@ -133,9 +133,11 @@ def cached(session: Session, key: Hashable, load: Callable[[], T]) -> T:
 def version_column() -> Any:
     """The number as a column of another query: the row a request locks first can bring it
     along (remember_version), which saves the request a round trip."""
+    # Of the table's columns, not the ORM's attributes: a Core statement it joins stays Core.
+    table = ReferenceVersion.__table__
     return (
-        select(ReferenceVersion.version)
-        .where(ReferenceVersion.id == REFERENCE_ROW)
+        select(table.c.version)
+        .where(table.c.id == REFERENCE_ROW)
         .scalar_subquery()
         .label("reference_version")
     )

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from hailong.db import dialect_insert, is_postgresql, typed_text
+from hailong.db import attached, dialect_insert, is_postgresql, typed_text
 from hailong.errors import HailongError
 from hailong.i18n import N_
 from hailong.models import (
@@ -118,24 +118,29 @@ def start(
 
 
 def by_public_id(session: Session, public_id: str, *, for_update: bool = False) -> Response | None:
-    return _with_version(session, _by_public_id(for_update), {"public_id": public_id})
+    """The response, and the reference data's version with it (hailong.reference). Every
+    request of the web form starts here: read by a Core statement built once (it keeps its
+    cache key) and made the session's instance without the ORM's loading machinery
+    (hailong.db.attached)."""
+    if session.autoflush:
+        session.flush()  # as the ORM's query would
+    found = session.execute(_by_public_id(for_update), {"public_id": public_id}).first()
+    if found is None:
+        return None
+    remember_version(session, found.reference_version)
+    return attached(session, Response, found._mapping)
 
 
 @cache
-def _by_public_id(for_update: bool) -> Select[tuple[Response, int]]:
-    """Built once: a statement object keeps its cache key, which is otherwise worked out
-    again on every execution."""
-    query = select(Response, version_column()).where(Response.public_id == bindparam("public_id"))
-    return query.with_for_update(of=Response) if for_update else query
+def _by_public_id(for_update: bool) -> Select[Any]:
+    table = cast(Table, Response.__table__)
+    query = select(table, version_column()).where(table.c.public_id == bindparam("public_id"))
+    return query.with_for_update(of=table) if for_update else query
 
 
-def _with_version(
-    session: Session,
-    query: Select[tuple[Response, int]],
-    parameters: Mapping[str, object] | None = None,
-) -> Response | None:
+def _with_version(session: Session, query: Select[tuple[Response, int]]) -> Response | None:
     # The reference data's version comes along with the response (hailong.reference).
-    found = session.execute(query, parameters).first()
+    found = session.execute(query).first()
     if found is None:
         return None
     response, version = found
