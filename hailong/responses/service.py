@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -31,7 +32,6 @@ from hailong.questionnaires.service import cached_questionnaire
 from hailong.reference import remember_version, version_column
 from hailong.tallies import service as tallies
 from survey_flows import (
-    Answers,
     Question,
     Questionnaire,
     SurveyStatus,
@@ -57,28 +57,34 @@ class SurveyState:
     response: Response
     questionnaire: Questionnaire
     answers: dict[str, str | None]
-    # The engine's paths for the answers as they stand: a page's request asks for them a
-    # dozen times, and they change only when the answers do.
-    _paths: dict[tuple[str, tuple[tuple[str, str | None], ...]], list[Question]] = field(
+    # What is worked out from the answers as they stand (the engine's paths, the pages they
+    # lead through): a page's request asks for each several times, and they change only
+    # when the answers do.
+    _derived: dict[tuple[str, tuple[tuple[str, str | None], ...]], Any] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
     def applicable(self) -> list[Question]:
         """applicable_questions of the answers as they stand, worked out once for them."""
-        return self._path("applicable", applicable_questions)
+        found: list[Question] = self.derived(
+            "applicable", lambda: applicable_questions(self.questionnaire, self.answers)
+        )
+        return found
 
     def possible(self) -> list[Question]:
         """possible_questions of the answers as they stand, worked out once for them."""
-        return self._path("possible", possible_questions)
-
-    def _path(
-        self, name: str, work_out: Callable[[Questionnaire, Answers], list[Question]]
-    ) -> list[Question]:
-        key = (name, tuple(self.answers.items()))
-        found = self._paths.get(key)
-        if found is None:
-            found = self._paths[key] = work_out(self.questionnaire, self.answers)
+        found: list[Question] = self.derived(
+            "possible", lambda: possible_questions(self.questionnaire, self.answers)
+        )
         return found
+
+    def derived(self, name: str, work_out: Callable[[], Any]) -> Any:
+        """`work_out()`, a value that depends only on the questionnaire and the answers,
+        worked out once for the answers as they stand."""
+        key = (name, tuple(self.answers.items()))
+        if key not in self._derived:
+            self._derived[key] = work_out()
+        return self._derived[key]
 
 
 def start(
@@ -93,12 +99,14 @@ def start(
     resume_key_hash: str | None = None,
     enumerator_id: int | None = None,
     language: str = "vi",
+    looked_up: bool = False,
 ) -> Response:
-    """A new in-progress response. With a public_id, a repeated start returns the same one."""
-    if public_id is not None:
-        existing = session.scalar(select(Response).where(Response.public_id == public_id))
+    """A new in-progress response. With a public_id, a repeated start returns the same one
+    (`looked_up`: the caller has just looked for it in this transaction, by_public_id)."""
+    if public_id is not None and not looked_up:
+        existing = session.execute(_by_public_id(False), {"public_id": public_id}).first()
         if existing is not None:
-            return existing
+            return attached(session, Response, existing._mapping)
     response = Response(
         public_id=public_id or str(uuid.uuid4()),
         unit_id=unit_id,
@@ -193,11 +201,15 @@ def _answers_of() -> Select[tuple[str, str | None]]:
     )
 
 
-def load(session: Session, response: Response) -> SurveyState:
+def load(
+    session: Session, response: Response, *, answers: dict[str, str | None] | None = None
+) -> SurveyState:
+    """The response's state; `answers` when they are known without a read (a response just
+    inserted has none)."""
     return SurveyState(
         response=response,
         questionnaire=cached_questionnaire(session, response.questionnaire_id),
-        answers=stored_answers(session, response.id),
+        answers=stored_answers(session, response.id) if answers is None else answers,
     )
 
 
@@ -277,11 +289,8 @@ def _write(
         )
     else:
         if values:
-            rows = [
-                {"response_id": response.id, "question_key": k, "value": v, "answered_at": now}
-                for k, v in values.items()
-            ]
-            session.execute(_sqlite_answer_upsert(), rows)
+            page = {"response_id": response.id, "answers": json.dumps(values), "answered_at": now}
+            session.execute(_sqlite_answer_upsert(), page)
         session.execute(_response_move(), moved)
     for key, value in changes.items():
         set_committed_value(response, key, value)
@@ -305,11 +314,14 @@ _PG_WRITE = text(
 
 @cache
 def _sqlite_answer_upsert() -> TextClause:
-    """INSERT INTO answer ... ON CONFLICT DO UPDATE, written once, sent with each row's values
-    (hailong.db.typed_text: a built ON CONFLICT statement is compiled on every execution)."""
+    """The page's answers, sent as one JSON object (key: value or null), upserted by one
+    statement with one set of parameters, as _PG_WRITE sends them as two arrays. Written once
+    (hailong.db.typed_text: a built ON CONFLICT statement is compiled on every execution);
+    `WHERE true` keeps SQLite from reading ON CONFLICT as a join's ON."""
     return typed_text(
         "INSERT INTO answer (response_id, question_key, value, answered_at)"
-        " VALUES (:response_id, :question_key, :value, :answered_at)"
+        " SELECT :response_id, page.key, page.value, :answered_at"
+        " FROM json_each(:answers) AS page WHERE true"
         " ON CONFLICT (response_id, question_key)"
         " DO UPDATE SET value = excluded.value, answered_at = excluded.answered_at",
         Answer.__table__,

@@ -268,8 +268,10 @@ def _create(
         resume_key_hash=resume_key_hash,
         enumerator_id=place.enumerator_id,
         language=language,
+        # A browser's start looked for its public id a moment ago (_start_browser).
+        looked_up=public_id is not None,
     )
-    state = responses.load(session, response)
+    state = responses.load(session, response, answers={})
     if place.known:
         # What the entry knows is answered already (the dossier's procedure): never asked.
         responses.save_answers(session, state, dict(place.known))

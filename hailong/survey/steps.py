@@ -174,13 +174,17 @@ def _pages_holding(state: SurveyState, questions: Sequence[Question]) -> list[Fo
 def path(state: SurveyState) -> list[FormPage]:
     """This citizen's pages, in order, as far as the answers so far tell; without the pages
     whose every question the entry answered (an invitation's procedure)."""
-    return _pages_holding(state, state.applicable())
+    found: list[FormPage] = state.derived("path", lambda: _pages_holding(state, state.applicable()))
+    return found
 
 
 def reserved_path(state: SurveyState) -> list[FormPage]:
     """The pages this citizen may still see: the path, and the conditional pages whose
     condition is not answered yet. The progress shown counts these."""
-    return _pages_holding(state, state.possible())
+    found: list[FormPage] = state.derived(
+        "reserved_path", lambda: _pages_holding(state, state.possible())
+    )
+    return found
 
 
 def _upcoming(state: SurveyState, pages: Sequence[FormPage]) -> FormPage | None:
