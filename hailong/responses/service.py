@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, TextClause, bindparam, delete, select, text, update
+from sqlalchemy import Select, Table, TextClause, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -130,19 +130,53 @@ def by_public_id(session: Session, public_id: str, *, for_update: bool = False) 
     request of the web form starts here: read by a Core statement built once (it keeps its
     cache key) and made the session's instance without the ORM's loading machinery
     (hailong.db.attached)."""
+    found = _read_by_public_id(session, public_id, for_update=for_update, with_answers=False)
+    return None if found is None else found[0]
+
+
+def by_public_id_with_answers(
+    session: Session, public_id: str, *, for_update: bool = False
+) -> tuple[Response, dict[str, str | None] | None] | None:
+    """by_public_id, and on SQLite the response's answers in the same statement; None for
+    them on PostgreSQL, where they are read after the row's lock (load).
+
+    SQLite runs one writing transaction at a time, so answers read with the row are the
+    answers as they stand. PostgreSQL would evaluate them in the statement's snapshot,
+    taken before the lock was granted: a transaction that held the lock and committed
+    meanwhile would be missing from them.
+    """
+    with_answers = not is_postgresql(session)
+    return _read_by_public_id(session, public_id, for_update=for_update, with_answers=with_answers)
+
+
+def _read_by_public_id(
+    session: Session, public_id: str, *, for_update: bool, with_answers: bool
+) -> tuple[Response, dict[str, str | None] | None] | None:
     if session.autoflush:
         session.flush()  # as the ORM's query would
-    found = session.execute(_by_public_id(for_update), {"public_id": public_id}).first()
+    query = _by_public_id(for_update, with_answers)
+    found = session.execute(query, {"public_id": public_id}).first()
     if found is None:
         return None
     remember_version(session, found.reference_version)
-    return attached(session, Response, found._mapping)
+    answers = json.loads(found.answers or "{}") if with_answers else None
+    return attached(session, Response, found._mapping), answers
 
 
 @cache
-def _by_public_id(for_update: bool) -> Select[Any]:
+def _by_public_id(for_update: bool, with_answers: bool = False) -> Select[Any]:
     table = cast(Table, Response.__table__)
-    query = select(table, version_column()).where(table.c.public_id == bindparam("public_id"))
+    columns: list[Any] = [table, version_column()]
+    if with_answers:
+        # SQLite's JSON: {"question key": "value" or null} of the response's answers.
+        answer = cast(Table, Answer.__table__)
+        columns.append(
+            select(func.json_group_object(answer.c.question_key, answer.c.value))
+            .where(answer.c.response_id == table.c.id)
+            .scalar_subquery()
+            .label("answers")
+        )
+    query = select(*columns).where(table.c.public_id == bindparam("public_id"))
     return query.with_for_update(of=table) if for_update else query
 
 

@@ -320,10 +320,13 @@ def browser_state(
 ) -> SurveyState | None:
     """The browser's own response, when its cookie's key matches, at whichever counter (the
     caller checks that: resume_browser)."""
-    response = responses.by_public_id(session, public_id, for_update=for_update)
-    if response is None or response.resume_key_hash != resume_key_hash(resume_key):
+    found = responses.by_public_id_with_answers(session, public_id, for_update=for_update)
+    if found is None:
         return None
-    return responses.load(session, response)
+    response, answers = found
+    if response.resume_key_hash != resume_key_hash(resume_key):
+        return None
+    return responses.load(session, response, answers=answers)
 
 
 def current_chat(session: Session, user: ChatUser) -> SurveyState | None:
