@@ -61,6 +61,12 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._shared_again_at = 0.0
 
+    @property
+    def waits_on_network(self) -> bool:
+        """Whether a question may wait on Redis (ask it off the event loop) or is answered
+        in this process's memory at once."""
+        return self._shared is not None
+
     def hit(self, key: str, *, limit: int, window_seconds: int, moving: bool = False) -> bool:
         """Count one event; False when `key` has had more than `limit` in this window."""
         item = _item(limit, window_seconds)

@@ -115,17 +115,29 @@ def cached(session: Session, key: Hashable, load: Callable[[], T]) -> T:
     if session.autoflush:
         # As a query would: this transaction's own pending changes count (and bump).
         session.flush()
-    if session.connection().info.get(CHANGED):
-        return load()
-    return cache.lookup(_version(session), key, load)
+    seen = _seen(session)
+    if seen is None:
+        connection_info = session.connection().info
+        if connection_info.get(CHANGED):
+            return load()
+        version = _read_version(session, connection_info)
+    else:
+        # The connection's info, kept from the first lookup: asking the session for its
+        # connection again costs more than the whole lookup.
+        version, connection_info = seen
+        if connection_info.get(CHANGED):
+            return load()
+    return cache.lookup(version, key, load)
 
 
 def version_column() -> Any:
     """The number as a column of another query: the row a request locks first can bring it
     along (remember_version), which saves the request a round trip."""
+    # Of the table's columns, not the ORM's attributes: a Core statement it joins stays Core.
+    table = ReferenceVersion.__table__
     return (
-        select(ReferenceVersion.version)
-        .where(ReferenceVersion.id == REFERENCE_ROW)
+        select(table.c.version)
+        .where(table.c.id == REFERENCE_ROW)
         .scalar_subquery()
         .label("reference_version")
     )
@@ -133,22 +145,27 @@ def version_column() -> Any:
 
 def remember_version(session: Session, version: int | None) -> None:
     """The number as this transaction read it with version_column()."""
-    session.info[SEEN] = (session.get_transaction(), version or 0)
+    session.info[SEEN] = (session.get_transaction(), version or 0, session.connection().info)
 
 
-def _version(session: Session) -> int:
-    """The number, read once per transaction."""
+def _seen(session: Session) -> tuple[int, dict[Any, Any]] | None:
+    """(the number, the connection's info) as this transaction read them, if it did."""
     seen = session.info.get(SEEN)
     transaction = session.get_transaction()
-    if seen is not None and transaction is not None and seen[0] is transaction:
-        version: int = seen[1]
-        return version
-    version = (
-        session.scalar(select(ReferenceVersion.version).where(ReferenceVersion.id == REFERENCE_ROW))
-        or 0
-    )
-    session.info[SEEN] = (session.get_transaction(), version)
+    if seen is None or transaction is None or seen[0] is not transaction:
+        return None
+    return seen[1], seen[2]
+
+
+def _read_version(session: Session, connection_info: dict[Any, Any]) -> int:
+    """The number, read once per transaction."""
+    version = session.scalar(_VERSION_QUERY) or 0
+    session.info[SEEN] = (session.get_transaction(), version, connection_info)
     return version
+
+
+# Built once: a statement keeps its cache key, worked out again for each new one.
+_VERSION_QUERY = select(ReferenceVersion.version).where(ReferenceVersion.id == REFERENCE_ROW)
 
 
 def detached_copy(row: R) -> R:

@@ -88,8 +88,26 @@ def is_applicable(questionnaire: Questionnaire, question: Question, answers: Ans
     return any(q.key == question.key for q in applicable_questions(questionnaire, answers))
 
 
-def screened_out(questionnaire: Questionnaire, answers: Answers) -> bool:
-    path = applicable_questions(questionnaire, answers)
+def decisive_keys(questionnaire: Questionnaire) -> frozenset[str]:
+    """The questions whose answers can change the path: those a condition looks at, and the
+    screening questions. An answer to any other question leaves applicable_questions as it
+    was, so a caller need not work the path out again after it."""
+
+    def work_out() -> frozenset[str]:
+        keys = {q.key for q, _, _ in questionnaire.conditions() if q.screen_out_unless is not None}
+        for _, section_when, question_when in questionnaire.conditions():
+            keys.update(c.question for c in (section_when, question_when) if c is not None)
+        return frozenset(keys)
+
+    found: frozenset[str] = questionnaire.derived("decisive_keys", work_out)
+    return found
+
+
+def screened_out(
+    questionnaire: Questionnaire, answers: Answers, path: Sequence[Question] | None = None
+) -> bool:
+    """`path`, where given: applicable_questions(questionnaire, answers), worked out already."""
+    path = applicable_questions(questionnaire, answers) if path is None else path
     return bool(path) and is_screened_out_by(path[-1], answers)
 
 
@@ -99,18 +117,25 @@ def _is_open(question: Question, answers: Answers) -> bool:
     return question.key not in answers or (question.is_required and answers[question.key] is None)
 
 
-def next_question(questionnaire: Questionnaire, answers: Answers) -> Question | None:
-    """The first applicable question without an answer; None when finished or screened out."""
-    path = applicable_questions(questionnaire, answers)
+def next_question(
+    questionnaire: Questionnaire, answers: Answers, path: Sequence[Question] | None = None
+) -> Question | None:
+    """The first applicable question without an answer; None when finished or screened out.
+
+    `path`, where given: applicable_questions(questionnaire, answers), worked out already."""
+    path = applicable_questions(questionnaire, answers) if path is None else path
     if path and is_screened_out_by(path[-1], answers):
         return None
     return next((q for q in path if _is_open(q, answers)), None)
 
 
-def status(questionnaire: Questionnaire, answers: Answers) -> SurveyStatus:
-    if screened_out(questionnaire, answers):
+def status(
+    questionnaire: Questionnaire, answers: Answers, path: Sequence[Question] | None = None
+) -> SurveyStatus:
+    path = applicable_questions(questionnaire, answers) if path is None else path
+    if screened_out(questionnaire, answers, path):
         return SurveyStatus.screened_out
-    if next_question(questionnaire, answers) is None:
+    if next_question(questionnaire, answers, path) is None:
         return SurveyStatus.completed
     return SurveyStatus.in_progress
 
@@ -187,22 +212,30 @@ def _verdict(condition: Condition | None, effective: Answers, undecided: set[str
     return _holds(condition, effective)
 
 
-def progress(questionnaire: Questionnaire, answers: Answers) -> tuple[int, int]:
+def progress(
+    questionnaire: Questionnaire, answers: Answers, possible: Sequence[Question] | None = None
+) -> tuple[int, int]:
     """(number of the next question, number of questions this citizen may be asked), both
     from 1.
 
     The total counts a conditional question until its condition is known to be false, so it
     never grows while the citizen goes forward: it only shrinks (feedback "no" drops element
-    E). When the survey is over both numbers are equal.
+    E). When the survey is over both numbers are equal. `possible`, where given:
+    possible_questions(questionnaire, answers), worked out already.
     """
-    path = possible_questions(questionnaire, answers)
+    path = possible_questions(questionnaire, answers) if possible is None else possible
     answered = sum(1 for q in path if not _is_open(q, answers))
     return min(answered + 1, len(path)), len(path)
 
 
-def stale_answers(questionnaire: Questionnaire, answers: Answers) -> set[str]:
-    """Answers that no longer apply after an earlier answer changed (e.g. feedback yes -> no)."""
-    keep = {q.key for q in applicable_questions(questionnaire, answers)}
+def stale_answers(
+    questionnaire: Questionnaire, answers: Answers, path: Sequence[Question] | None = None
+) -> set[str]:
+    """Answers that no longer apply after an earlier answer changed (e.g. feedback yes -> no).
+
+    `path`, where given: applicable_questions(questionnaire, answers), worked out already."""
+    path = applicable_questions(questionnaire, answers) if path is None else path
+    keep = {q.key for q in path}
     return {key for key in answers if key not in keep}
 
 

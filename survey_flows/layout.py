@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from survey_flows.questionnaire import Option, Question, QuestionKind, Questionnaire, Section
 
@@ -50,10 +51,19 @@ class FormPage:
         return self.sections[0].key
 
     def questions(self) -> tuple[Question, ...]:
-        return tuple(q for s in self.sections for q in s.questions)
+        return self._questions
 
     def question_keys(self) -> frozenset[str]:
-        return frozenset(q.key for s in self.sections for q in s.questions)
+        return self._question_keys
+
+    # Worked out once per page: every request walks the pages several times.
+    @cached_property
+    def _questions(self) -> tuple[Question, ...]:
+        return tuple(q for s in self.sections for q in s.questions)
+
+    @cached_property
+    def _question_keys(self) -> frozenset[str]:
+        return frozenset(q.key for q in self._questions)
 
 
 def _lines(text: str, per_line: int = CHARS_PER_LINE) -> int:

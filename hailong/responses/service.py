@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, delete, select, text, update
+from sqlalchemy import Select, Table, TextClause, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from hailong.db import dialect_insert, is_postgresql
+from hailong.db import attached, dialect_insert, is_postgresql, typed_text
 from hailong.errors import HailongError
 from hailong.i18n import N_
 from hailong.models import (
@@ -30,8 +31,16 @@ from hailong.models.base import utcnow
 from hailong.questionnaires.service import cached_questionnaire
 from hailong.reference import remember_version, version_column
 from hailong.tallies import service as tallies
-from survey_flows import Questionnaire, SurveyStatus, rates_a_criterion, stale_answers
+from survey_flows import (
+    Question,
+    Questionnaire,
+    SurveyStatus,
+    applicable_questions,
+    rates_a_criterion,
+    stale_answers,
+)
 from survey_flows import status as survey_status
+from survey_flows.engine import possible_questions
 
 PROCEDURE_KEY = "procedure"
 
@@ -48,6 +57,34 @@ class SurveyState:
     response: Response
     questionnaire: Questionnaire
     answers: dict[str, str | None]
+    # What is worked out from the answers as they stand (the engine's paths, the pages they
+    # lead through): a page's request asks for each several times, and they change only
+    # when the answers do.
+    _derived: dict[tuple[str, tuple[tuple[str, str | None], ...]], Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def applicable(self) -> list[Question]:
+        """applicable_questions of the answers as they stand, worked out once for them."""
+        found: list[Question] = self.derived(
+            "applicable", lambda: applicable_questions(self.questionnaire, self.answers)
+        )
+        return found
+
+    def possible(self) -> list[Question]:
+        """possible_questions of the answers as they stand, worked out once for them."""
+        found: list[Question] = self.derived(
+            "possible", lambda: possible_questions(self.questionnaire, self.answers)
+        )
+        return found
+
+    def derived(self, name: str, work_out: Callable[[], Any]) -> Any:
+        """`work_out()`, a value that depends only on the questionnaire and the answers,
+        worked out once for the answers as they stand."""
+        key = (name, tuple(self.answers.items()))
+        if key not in self._derived:
+            self._derived[key] = work_out()
+        return self._derived[key]
 
 
 def start(
@@ -62,12 +99,14 @@ def start(
     resume_key_hash: str | None = None,
     enumerator_id: int | None = None,
     language: str = "vi",
+    looked_up: bool = False,
 ) -> Response:
-    """A new in-progress response. With a public_id, a repeated start returns the same one."""
-    if public_id is not None:
-        existing = session.scalar(select(Response).where(Response.public_id == public_id))
+    """A new in-progress response. With a public_id, a repeated start returns the same one
+    (`looked_up`: the caller has just looked for it in this transaction, by_public_id)."""
+    if public_id is not None and not looked_up:
+        existing = session.execute(_by_public_id(False), {"public_id": public_id}).first()
         if existing is not None:
-            return existing
+            return attached(session, Response, existing._mapping)
     response = Response(
         public_id=public_id or str(uuid.uuid4()),
         unit_id=unit_id,
@@ -87,10 +126,58 @@ def start(
 
 
 def by_public_id(session: Session, public_id: str, *, for_update: bool = False) -> Response | None:
-    query = select(Response, version_column()).where(Response.public_id == public_id)
-    if for_update:
-        query = query.with_for_update(of=Response)
-    return _with_version(session, query)
+    """The response, and the reference data's version with it (hailong.reference). Every
+    request of the web form starts here: read by a Core statement built once (it keeps its
+    cache key) and made the session's instance without the ORM's loading machinery
+    (hailong.db.attached)."""
+    found = _read_by_public_id(session, public_id, for_update=for_update, with_answers=False)
+    return None if found is None else found[0]
+
+
+def by_public_id_with_answers(
+    session: Session, public_id: str, *, for_update: bool = False
+) -> tuple[Response, dict[str, str | None] | None] | None:
+    """by_public_id, and on SQLite the response's answers in the same statement; None for
+    them on PostgreSQL, where they are read after the row's lock (load).
+
+    SQLite runs one writing transaction at a time, so answers read with the row are the
+    answers as they stand. PostgreSQL would evaluate them in the statement's snapshot,
+    taken before the lock was granted: a transaction that held the lock and committed
+    meanwhile would be missing from them.
+    """
+    with_answers = not is_postgresql(session)
+    return _read_by_public_id(session, public_id, for_update=for_update, with_answers=with_answers)
+
+
+def _read_by_public_id(
+    session: Session, public_id: str, *, for_update: bool, with_answers: bool
+) -> tuple[Response, dict[str, str | None] | None] | None:
+    if session.autoflush:
+        session.flush()  # as the ORM's query would
+    query = _by_public_id(for_update, with_answers)
+    found = session.execute(query, {"public_id": public_id}).first()
+    if found is None:
+        return None
+    remember_version(session, found.reference_version)
+    answers = json.loads(found.answers or "{}") if with_answers else None
+    return attached(session, Response, found._mapping), answers
+
+
+@cache
+def _by_public_id(for_update: bool, with_answers: bool = False) -> Select[Any]:
+    table = cast(Table, Response.__table__)
+    columns: list[Any] = [table, version_column()]
+    if with_answers:
+        # SQLite's JSON: {"question key": "value" or null} of the response's answers.
+        answer = cast(Table, Answer.__table__)
+        columns.append(
+            select(func.json_group_object(answer.c.question_key, answer.c.value))
+            .where(answer.c.response_id == table.c.id)
+            .scalar_subquery()
+            .label("answers")
+        )
+    query = select(*columns).where(table.c.public_id == bindparam("public_id"))
+    return query.with_for_update(of=table) if for_update else query
 
 
 def _with_version(session: Session, query: Select[tuple[Response, int]]) -> Response | None:
@@ -136,17 +223,27 @@ def latest(session: Session, *, channel: str, respondent_ref: str) -> Response |
 
 
 def stored_answers(session: Session, response_id: int) -> dict[str, str | None]:
-    rows = session.execute(
-        select(Answer.question_key, Answer.value).where(Answer.response_id == response_id)
-    )
+    rows = session.execute(_answers_of(), {"response_id": response_id})
     return {key: value for key, value in rows}
 
 
-def load(session: Session, response: Response) -> SurveyState:
+@cache
+def _answers_of() -> Select[tuple[str, str | None]]:
+    table = cast(Table, Answer.__table__)
+    return select(table.c.question_key, table.c.value).where(
+        table.c.response_id == bindparam("response_id")
+    )
+
+
+def load(
+    session: Session, response: Response, *, answers: dict[str, str | None] | None = None
+) -> SurveyState:
+    """The response's state; `answers` when they are known without a read (a response just
+    inserted has none)."""
     return SurveyState(
         response=response,
         questionnaire=cached_questionnaire(session, response.questionnaire_id),
-        answers=stored_answers(session, response.id),
+        answers=stored_answers(session, response.id) if answers is None else answers,
     )
 
 
@@ -168,10 +265,10 @@ def save_answers(
         raise ResponseFinished()
     now = now or utcnow()
     state.answers.update(values)
-    stale = stale_answers(state.questionnaire, state.answers)
+    stale = stale_answers(state.questionnaire, state.answers, state.applicable())
     for key in stale:
         state.answers.pop(key, None)
-    result = survey_status(state.questionnaire, state.answers)
+    result = survey_status(state.questionnaire, state.answers, state.applicable())
     changes: dict[str, object] = {"updated_at": now}
     if PROCEDURE_KEY in values:
         changes["procedure_code"] = values[PROCEDURE_KEY]
@@ -226,11 +323,8 @@ def _write(
         )
     else:
         if values:
-            rows = [
-                {"response_id": response.id, "question_key": k, "value": v, "answered_at": now}
-                for k, v in values.items()
-            ]
-            session.execute(_sqlite_answer_upsert(), rows)
+            page = {"response_id": response.id, "answers": json.dumps(values), "answered_at": now}
+            session.execute(_sqlite_answer_upsert(), page)
         session.execute(_response_move(), moved)
     for key, value in changes.items():
         set_committed_value(response, key, value)
@@ -253,13 +347,18 @@ _PG_WRITE = text(
 
 
 @cache
-def _sqlite_answer_upsert() -> Any:
-    """INSERT INTO answer ... ON CONFLICT DO UPDATE, built once, sent with each row's values."""
-    table = cast(Table, Answer.__table__)
-    statement = sqlite_insert(table)
-    return statement.on_conflict_do_update(
-        index_elements=[table.c.response_id, table.c.question_key],
-        set_={"value": statement.excluded.value, "answered_at": statement.excluded.answered_at},
+def _sqlite_answer_upsert() -> TextClause:
+    """The page's answers, sent as one JSON object (key: value or null), upserted by one
+    statement with one set of parameters, as _PG_WRITE sends them as two arrays. Written once
+    (hailong.db.typed_text: a built ON CONFLICT statement is compiled on every execution);
+    `WHERE true` keeps SQLite from reading ON CONFLICT as a join's ON."""
+    return typed_text(
+        "INSERT INTO answer (response_id, question_key, value, answered_at)"
+        " SELECT :response_id, page.key, page.value, :answered_at"
+        " FROM json_each(:answers) AS page WHERE true"
+        " ON CONFLICT (response_id, question_key)"
+        " DO UPDATE SET value = excluded.value, answered_at = excluded.answered_at",
+        Answer.__table__,
     )
 
 

@@ -54,9 +54,10 @@ from survey_flows import (
     Question,
     QuestionKind,
     RawAnswer,
-    is_applicable,
+    applicable_questions,
     validate_answer,
 )
+from survey_flows.engine import decisive_keys
 
 # Control characters (other than tab and line breaks) never belong in an answer, and
 # PostgreSQL refuses NUL outright: refused politely before anything is stored.
@@ -267,8 +268,10 @@ def _create(
         resume_key_hash=resume_key_hash,
         enumerator_id=place.enumerator_id,
         language=language,
+        # A browser's start looked for its public id a moment ago (_start_browser).
+        looked_up=public_id is not None,
     )
-    state = responses.load(session, response)
+    state = responses.load(session, response, answers={})
     if place.known:
         # What the entry knows is answered already (the dossier's procedure): never asked.
         responses.save_answers(session, state, dict(place.known))
@@ -317,10 +320,13 @@ def browser_state(
 ) -> SurveyState | None:
     """The browser's own response, when its cookie's key matches, at whichever counter (the
     caller checks that: resume_browser)."""
-    response = responses.by_public_id(session, public_id, for_update=for_update)
-    if response is None or response.resume_key_hash != resume_key_hash(resume_key):
+    found = responses.by_public_id_with_answers(session, public_id, for_update=for_update)
+    if found is None:
         return None
-    return responses.load(session, response)
+    response, answers = found
+    if response.resume_key_hash != resume_key_hash(resume_key):
+        return None
+    return responses.load(session, response, answers=answers)
 
 
 def current_chat(session: Session, user: ChatUser) -> SurveyState | None:
@@ -421,8 +427,10 @@ def answer_page(
     values: dict[str, str | None] = {}
     problems: dict[str, Invalid] = {}
     so_far = dict(state.answers)
+    applicable = {q.key for q in state.applicable()}
+    decisive = decisive_keys(state.questionnaire)
     for question in shown.questions:
-        if not is_applicable(state.questionnaire, question, so_far):
+        if question.key not in applicable:
             continue
         sent = posted.get(question.key)
         if sent is None and question.kind is QuestionKind.criterion:
@@ -433,6 +441,8 @@ def answer_page(
             problems[question.key] = result
         else:
             values[question.key] = so_far[question.key] = result
+            if question.key in decisive:  # a later question on the page may now (not) apply
+                applicable = {q.key for q in applicable_questions(state.questionnaire, so_far)}
     if problems:
         return Refused(problems)
     responses.save_answers(session, state, values)

@@ -18,12 +18,7 @@ from hailong.procedures.service import for_unit
 from hailong.reference import cached
 from hailong.responses.service import PROCEDURE_KEY, SurveyState
 from survey_flows import Invalid, Question, QuestionKind, Section
-from survey_flows.engine import (
-    applicable_questions,
-    next_question,
-    possible_questions,
-    progress,
-)
+from survey_flows.engine import next_question, progress
 from survey_flows.layout import FormPage, form_pages
 
 # Questions an entry answers before the respondent sees anything: an e-mail invitation and an
@@ -142,11 +137,11 @@ def question_step(session: Session, state: SurveyState) -> Asked | Finished:
     done = finished(state)
     if done is not None:
         return done
-    question = next_question(state.questionnaire, state.answers)
+    question = next_question(state.questionnaire, state.answers, state.applicable())
     if question is None:
         # Every question answered yet still open (it cannot be saved so): thank all the same.
         return Finished(ResponseStatus.completed)
-    number, total = progress(state.questionnaire, state.answers)
+    number, total = progress(state.questionnaire, state.answers, state.possible())
     return Asked(
         response_id=state.response.id,
         question=question,
@@ -179,18 +174,22 @@ def _pages_holding(state: SurveyState, questions: Sequence[Question]) -> list[Fo
 def path(state: SurveyState) -> list[FormPage]:
     """This citizen's pages, in order, as far as the answers so far tell; without the pages
     whose every question the entry answered (an invitation's procedure)."""
-    return _pages_holding(state, applicable_questions(state.questionnaire, state.answers))
+    found: list[FormPage] = state.derived("path", lambda: _pages_holding(state, state.applicable()))
+    return found
 
 
 def reserved_path(state: SurveyState) -> list[FormPage]:
     """The pages this citizen may still see: the path, and the conditional pages whose
     condition is not answered yet. The progress shown counts these."""
-    return _pages_holding(state, possible_questions(state.questionnaire, state.answers))
+    found: list[FormPage] = state.derived(
+        "reserved_path", lambda: _pages_holding(state, state.possible())
+    )
+    return found
 
 
 def _upcoming(state: SurveyState, pages: Sequence[FormPage]) -> FormPage | None:
     """The first page with an unanswered question."""
-    question = next_question(state.questionnaire, state.answers)
+    question = next_question(state.questionnaire, state.answers, state.applicable())
     if question is None:
         return None
     return next((page for page in pages if question.key in page.question_keys()), None)
@@ -221,8 +220,7 @@ def page_questions(state: SurveyState, page: FormPage) -> tuple[Question, ...]:
     """The questions of `page` that are shown: those that apply or may still apply once
     this page is answered (the procedure beside the screening question), less what the
     entry answered."""
-    possible = possible_questions(state.questionnaire, state.answers)
-    keys = _shown_keys(state, possible)
+    keys = _shown_keys(state, state.possible())
     return tuple(q for q in page.questions() if q.key in keys)
 
 

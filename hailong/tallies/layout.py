@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 from hailong.models.packing import unpack
 from survey_flows import Questionnaire
@@ -117,8 +117,14 @@ def _codes(question: Question) -> tuple[str, ...]:
     return question.option_codes()
 
 
-@lru_cache(maxsize=32)
 def layout_for(questionnaire: Questionnaire) -> TallyLayout:
+    """The questionnaire's layout, worked out once and kept with it (keyed by the object, not
+    by hashing the whole questionnaire on every finished response)."""
+    found: TallyLayout = questionnaire.derived("tally_layout", lambda: _layout(questionnaire))
+    return found
+
+
+def _layout(questionnaire: Questionnaire) -> TallyLayout:
     questions: dict[str, QuestionSlots] = {}
     start = RESPONSES_POSITION + 1
     for question in questionnaire.questions():

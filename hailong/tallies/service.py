@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, TextClause, select
 from sqlalchemy.orm import Session
 
 from hailong.bulk import ColumnType, copy_upsert
-from hailong.db import dialect_insert, is_postgresql
+from hailong.db import is_postgresql, typed_text
 from hailong.models import Answer, Response, ResponseStatus, ReviewState, Tally, UnitTally
 from hailong.models.packing import pack
 from hailong.questionnaires.service import cached_questionnaire
@@ -176,14 +177,29 @@ def upsert(
     """counts = counts + excluded.counts, atomically, whichever database is in use."""
     if not rows:
         return
-    statement = dialect_insert(session, table)
-    stored, added = table.c.counts, statement.excluded.counts
+    names = (*keys, "counts")
+    statement = _upsert_statement(table, keys, is_postgresql(session))
+    session.execute(statement, [dict(zip(names, row, strict=True)) for row in rows])
+
+
+@cache
+def _upsert_statement(table: Table | Any, keys: tuple[str, ...], postgresql: bool) -> TextClause:
+    """The upsert of `table`, written once per database (a built ON CONFLICT statement is
+    compiled again on every execution: hailong.db.typed_text)."""
+    name = table.name
     # SQLite keeps packed counts as bytes, which its + cannot add: hailong.db gives it
     # tally_add().
-    total = stored + added if is_postgresql(session) else func.tally_add(stored, added)
-    statement = statement.on_conflict_do_update(index_elements=list(keys), set_={"counts": total})
-    names = (*keys, "counts")
-    session.execute(statement, [dict(zip(names, row, strict=True)) for row in rows])
+    if postgresql:
+        total = f"{name}.counts + excluded.counts"
+    else:
+        total = f"tally_add({name}.counts, excluded.counts)"
+    columns = ", ".join((*keys, "counts"))
+    values = ", ".join(f":{column}" for column in (*keys, "counts"))
+    return typed_text(
+        f"INSERT INTO {name} ({columns}) VALUES ({values}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET counts = {total}",
+        table,
+    )
 
 
 def _copy_upsert(

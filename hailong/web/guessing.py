@@ -14,6 +14,7 @@ MISS_WINDOW_SECONDS old.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -27,6 +28,7 @@ MISSES = 30
 MISS_WINDOW_SECONDS = 600
 MISS_STATUSES = frozenset({404, 410})
 Refusal = Callable[[Request], Response]
+T = TypeVar("T")
 
 
 def client_address(scope: Scope) -> str:
@@ -47,7 +49,7 @@ class GuessingLimitMiddleware:
             await self.app(scope, receive, send)
             return
         key = f"miss:{client_address(scope)}"
-        if not await run_in_threadpool(self._within, key):
+        if not await self._off_the_loop(self._within, key):
             await self.refuse(Request(scope, receive))(scope, receive, send)
             return
 
@@ -55,10 +57,17 @@ class GuessingLimitMiddleware:
             # Counted before the answer leaves: the guesser's next request, to this process
             # or another, already finds this miss.
             if message["type"] == "http.response.start" and message["status"] in MISS_STATUSES:
-                await run_in_threadpool(self._miss, key)
+                await self._off_the_loop(self._miss, key)
             await send(message)
 
         await self.app(scope, receive, counting_send)
+
+    async def _off_the_loop(self, question: Callable[[str], T], key: str) -> T:
+        # Redis is a round trip: a worker thread waits for it. This process's own windows
+        # answer at once, cheaper than the hop to a thread.
+        if self.limiter.waits_on_network:
+            return await run_in_threadpool(question, key)
+        return question(key)
 
     def _within(self, key: str) -> bool:
         return self.limiter.test(key, limit=MISSES, window_seconds=MISS_WINDOW_SECONDS, moving=True)

@@ -11,10 +11,11 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from hailong.channels import landing_invitations
@@ -158,7 +159,7 @@ class CitizenForm:
 
     def show_page(self, request: Request, token: str, section_key: str) -> Response:
         with unit_of_work(self.sessions, read_only=True) as session:
-            found = self._response(session, request, token)
+            found = self._response(session, self.cookie.read(request), token)
             if isinstance(found, str):
                 return self.redirect(request, found)
             access, state = found
@@ -175,7 +176,7 @@ class CitizenForm:
     ) -> Response:
         resume = self.cookie.read(request)
         with unit_of_work(self.sessions) as session:
-            found = self._response(session, request, token, for_update=True)
+            found = self._response(session, resume, token, for_update=True)
             if isinstance(found, str):
                 return self.redirect(request, found)
             access, state = found
@@ -191,12 +192,12 @@ class CitizenForm:
             return self.renderer.render(request, "citizen/page.html", page, status_code=422)
         response = self.redirect(request, self._url(token, step))
         if resume is not None:
-            self.cookie.write(response, resume)
+            self.cookie.refresh(response, resume)
         return response
 
     def done(self, request: Request, token: str) -> Response:
         with unit_of_work(self.sessions, read_only=True) as session:
-            found = self._response(session, request, token)
+            found = self._response(session, self.cookie.read(request), token)
             if isinstance(found, str):
                 return self.redirect(request, found)
             access, state = found
@@ -212,10 +213,10 @@ class CitizenForm:
     # Helpers -------------------------------------------------------------------------
 
     def _response(
-        self, session: Session, request: Request, token: str, *, for_update: bool = False
+        self, session: Session, resume: Resume | None, token: str, *, for_update: bool = False
     ) -> tuple[CounterAccess, SurveyState] | str:
-        """The counter and the browser's response at it, or the landing page to go to."""
-        resume = self.cookie.read(request)
+        """The counter and the browser's response at it (by the cookie's `resume`), or the
+        landing page to go to."""
         state = None
         if resume is not None and resume.public_id is not None:
             # The response first: its query brings the reference data's version along, so
@@ -306,9 +307,14 @@ def citizen_router(context: AppContext) -> APIRouter:
     def landing(request: Request, token: str) -> Response:
         return form.landing(request, token)
 
-    @router.post("/q/{token}/start")
-    def start(request: Request, token: str, posted: Posted = Depends(posted_form)) -> Response:
-        return form.start(request, token, posted)
+    # The two POSTs every citizen sends are plain routes: FastAPI's parameter and dependency
+    # machinery cost as much as a page's answers do, for two path segments and a form.
+    async def start(request: Request) -> Response:
+        posted = await posted_form(request)
+        token = request.path_params["token"]
+        return await run_in_threadpool(form.start, request, token, posted)
+
+    router.add_route("/q/{token}/start", start, methods=["POST"])
 
     @router.get("/q/{token}/start")
     def start_again(request: Request, token: str) -> Response:
@@ -319,11 +325,12 @@ def citizen_router(context: AppContext) -> APIRouter:
     def show_page(request: Request, token: str, section_key: str) -> Response:
         return form.show_page(request, token, section_key)
 
-    @router.post("/q/{token}/p/{section_key}")
-    def submit_page(
-        request: Request, token: str, section_key: str, posted: Posted = Depends(posted_form)
-    ) -> Response:
-        return form.submit_page(request, token, section_key, posted)
+    async def submit_page(request: Request) -> Response:
+        posted = await posted_form(request)
+        token, section_key = request.path_params["token"], request.path_params["section_key"]
+        return await run_in_threadpool(form.submit_page, request, token, section_key, posted)
+
+    router.add_route("/q/{token}/p/{section_key}", submit_page, methods=["POST"])
 
     @router.get("/q/{token}/done")
     def done(request: Request, token: str) -> Response:
