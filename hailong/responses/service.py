@@ -10,8 +10,6 @@ from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, TextClause, bindparam, delete, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -298,22 +296,18 @@ def _response_move() -> Any:
 def record_event(session: Session, *, channel: str, event_id: str) -> bool:
     """Record an inbound delivery; False when it was seen before (a duplicate changes nothing)."""
     row = {"channel": channel, "event_id": event_id, "received_at": utcnow()}
-    return session.execute(_event_insert(is_postgresql(session)), row).first() is not None
+    return session.execute(_event_insert(), row).first() is not None
 
 
 @cache
-def _event_insert(postgresql: bool) -> Any:
-    """INSERT INTO inbound_event ... ON CONFLICT DO NOTHING RETURNING id, built once."""
-    table = cast(Table, InboundEvent.__table__)
-    return (
-        (pg_insert if postgresql else sqlite_insert)(table)
-        .values(
-            channel=bindparam("channel"),
-            event_id=bindparam("event_id"),
-            received_at=bindparam("received_at"),
-        )
-        .on_conflict_do_nothing(index_elements=["channel", "event_id"])
-        .returning(table.c.id)
+def _event_insert() -> TextClause:
+    """INSERT INTO inbound_event ... ON CONFLICT DO NOTHING RETURNING id, written once
+    (hailong.db.typed_text); both databases speak it."""
+    return typed_text(
+        "INSERT INTO inbound_event (channel, event_id, received_at)"
+        " VALUES (:channel, :event_id, :received_at)"
+        " ON CONFLICT (channel, event_id) DO NOTHING RETURNING id",
+        InboundEvent.__table__,
     )
 
 
