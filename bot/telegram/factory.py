@@ -9,17 +9,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.methods import (
-    AnswerCallbackQuery,
-    DeleteWebhook,
-    EditMessageReplyMarkup,
-    EditMessageText,
-    GetMe,
-    GetUpdates,
-    SendMessage,
-    SetWebhook,
-    TelegramMethod,
-)
+from aiogram.methods import DeleteWebhook, GetMe, GetUpdates, SetWebhook, TelegramMethod
 from aiogram.methods.base import Response
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -49,12 +39,9 @@ def webhook_secret(settings: Settings) -> str:
     return hmac.new(key, b"telegram-webhook-secret", hashlib.sha256).hexdigest()
 
 
-# The Bot API methods this service calls.
+# The Bot API methods this service calls through aiogram's Bot; the replies to citizens go
+# as BotCalls (bot.telegram.calls), without aiogram's method models.
 CALLED_METHODS: tuple[type[TelegramMethod[Any]], ...] = (
-    SendMessage,
-    EditMessageText,
-    EditMessageReplyMarkup,
-    AnswerCallbackQuery,
     GetMe,
     SetWebhook,
     DeleteWebhook,
