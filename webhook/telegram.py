@@ -29,7 +29,14 @@ from starlette.background import BackgroundTask
 
 from bot.telegram.calls import BotCall, call_all
 from bot.telegram.context import DEFERRED_CALLS, UpdateFailed
-from bot.telegram.factory import WEBHOOK_PATH, create_bot, create_dispatcher, webhook_secret
+from bot.telegram.factory import (
+    WEBHOOK_PATH,
+    create_bot,
+    create_dispatcher,
+    update_context_middleware,
+    webhook_secret,
+)
+from bot.telegram.taps import feed_tap
 from hailong.errors import HailongError
 from webhook.limits import BodyTooLarge, bounded_body
 
@@ -80,7 +87,10 @@ async def _keep_asking_username(app: FastAPI, bot: Bot) -> None:
 def telegram_router(context: AppContext) -> APIRouter:
     settings = context.settings
     bot = create_bot(settings)
-    dispatcher = create_dispatcher(settings, sessions=context.sessions, limiter=context.limiter)
+    middleware = update_context_middleware(
+        settings, sessions=context.sessions, limiter=context.limiter
+    )
+    dispatcher = create_dispatcher(settings, sessions=context.sessions, middleware=middleware)
     secret = webhook_secret(settings)
 
     @asynccontextmanager
@@ -115,13 +125,14 @@ def telegram_router(context: AppContext) -> APIRouter:
             return _refusal(400, "Bad Request: not a Telegram update")
         deferred: list[BotCall] = []
         handed: dict[str, Any] = {DEFERRED_CALLS: deferred}
+        # Not feed_webhook_update: past its own 55 s it answers 200 and goes on storing in
+        # the background, where a failure loses the update for good.
+        if update.callback_query is not None:
+            handling = feed_tap(middleware, bot, update, **handed)
+        else:
+            handling = dispatcher.feed_update(bot, update, **handed)
         try:
-            # Not feed_webhook_update: past its own 55 s it answers 200 and goes on storing in
-            # the background, where a failure loses the update for good.
-            result = await asyncio.wait_for(
-                dispatcher.feed_update(bot, update, **handed),
-                timeout=settings.webhook_deadline_seconds,
-            )
+            result = await asyncio.wait_for(handling, timeout=settings.webhook_deadline_seconds)
         except UpdateFailed:
             return _refusal(503, "Service Unavailable")
         except TimeoutError:

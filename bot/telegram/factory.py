@@ -70,26 +70,39 @@ def create_bot(settings: Settings) -> Bot:
     return Bot(token=telegram_token(settings), session=session)
 
 
+def update_context_middleware(
+    settings: Settings,
+    *,
+    sessions: sessionmaker[Session],
+    catalogs: Catalogs | None = None,
+    limiter: RateLimiter | None = None,
+) -> UpdateContextMiddleware:
+    return UpdateContextMiddleware(
+        sessions=sessions,
+        catalogs=catalogs or Catalogs("bot"),
+        secret=settings.secret(),
+        # The survey session limits starts per chat user and counter with it.
+        # The app's own limiter when there is an app; a poller makes its own.
+        limiter=limiter
+        or make_rate_limiter(settings.redis_url, settings.redis_prefix, secret=settings.secret()),
+    )
+
+
 def create_dispatcher(
     settings: Settings,
     *,
     sessions: sessionmaker[Session],
     catalogs: Catalogs | None = None,
     limiter: RateLimiter | None = None,
+    middleware: UpdateContextMiddleware | None = None,
 ) -> Dispatcher:
+    """`middleware`: the one the webhook also hands taps to (bot.telegram.taps)."""
     # No FSM: the conversation's state is the answers in the database, nothing else.
     dispatcher = Dispatcher(disable_fsm=True)
     dispatcher.update.outer_middleware(
-        UpdateContextMiddleware(
-            sessions=sessions,
-            catalogs=catalogs or Catalogs("bot"),
-            secret=settings.secret(),
-            # The survey session limits starts per chat user and counter with it.
-            # The app's own limiter when there is an app; a poller makes its own.
-            limiter=limiter
-            or make_rate_limiter(
-                settings.redis_url, settings.redis_prefix, secret=settings.secret()
-            ),
+        middleware
+        or update_context_middleware(
+            settings, sessions=sessions, catalogs=catalogs, limiter=limiter
         )
     )
     # Commands first, so "/huy" is never taken for a typed answer.
