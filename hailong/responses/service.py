@@ -115,7 +115,13 @@ def latest_in_progress(
 ) -> Response | None:
     """The chat respondent's unfinished response, to resume it."""
     parameters = {"channel": channel, "respondent_ref": respondent_ref}
-    return _with_version(session, _latest_in_progress(for_update), parameters)
+    found = session.execute(_latest_in_progress(for_update), parameters).first()
+    if found is None:
+        return None
+    response, version = found
+    # The reference data's version comes along with the response (hailong.reference).
+    remember_version(session, version)
+    return response
 
 
 @cache
