@@ -76,6 +76,32 @@ class TestInboundEvents:
             assert not responses.record_event(session, channel="telegram", event_id="42")
             assert responses.record_event(session, channel="zalo", event_id="42")
 
+    def test_a_chat_event_is_recorded_with_the_language_the_respondent_chose(
+        self, sessions: sessionmaker[Session]
+    ) -> None:
+        with sessions.begin() as session:
+            responses.remember_language(
+                session, channel="telegram", respondent_ref="chose", language="en"
+            )
+        with sessions.begin() as session:
+            chose = responses.record_chat_event(
+                session, channel="telegram", event_id="7", respondent_ref="chose"
+            )
+            never = responses.record_chat_event(
+                session, channel="telegram", event_id="8", respondent_ref="never-chose"
+            )
+            other_chat = responses.record_chat_event(
+                session, channel="zalo", event_id="9", respondent_ref="chose"
+            )
+        assert (chose.new, chose.language) == (True, "en")
+        assert (never.new, never.language) == (True, None)
+        assert (other_chat.new, other_chat.language) == (True, None)
+        with sessions.begin() as session:
+            again = responses.record_chat_event(
+                session, channel="telegram", event_id="7", respondent_ref="chose"
+            )
+        assert not again.new
+
     def test_repeated_start_with_public_id_is_one_response(self, session: Session) -> None:
         state = _start(session)
         again = responses.start(

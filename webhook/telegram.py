@@ -21,15 +21,22 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.background import BackgroundTask
 
-from bot.telegram.context import DEFERRED_CALLS, UpdateFailed, call_all
-from bot.telegram.factory import WEBHOOK_PATH, create_bot, create_dispatcher, webhook_secret
+from bot.telegram.calls import BotCall, call_all
+from bot.telegram.context import DEFERRED_CALLS, UpdateFailed
+from bot.telegram.factory import (
+    WEBHOOK_PATH,
+    create_bot,
+    create_dispatcher,
+    update_context_middleware,
+    webhook_secret,
+)
+from bot.telegram.taps import feed_tap
 from hailong.errors import HailongError
 from webhook.limits import BodyTooLarge, bounded_body
 
@@ -47,16 +54,6 @@ logger = logging.getLogger(__name__)
 def authentic(sent: str | None, expected: str) -> bool:
     # Constant time, so the secret cannot be guessed a character at a time.
     return sent is not None and hmac.compare_digest(sent.encode(), expected.encode())
-
-
-def webhook_reply(bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any]:
-    """A Bot API call as the webhook's response body: {"method": ..., its parameters}."""
-    payload: dict[str, Any] = {"method": method.__api_method__}
-    for key, value in method.model_dump(warnings=False).items():
-        prepared = bot.session.prepare_value(value, bot=bot, files={}, _dumps_json=False)
-        if prepared is not None:
-            payload[key] = prepared
-    return payload
 
 
 def _refusal(status_code: int, description: str) -> JSONResponse:
@@ -90,7 +87,10 @@ async def _keep_asking_username(app: FastAPI, bot: Bot) -> None:
 def telegram_router(context: AppContext) -> APIRouter:
     settings = context.settings
     bot = create_bot(settings)
-    dispatcher = create_dispatcher(settings, sessions=context.sessions, limiter=context.limiter)
+    middleware = update_context_middleware(
+        settings, sessions=context.sessions, limiter=context.limiter
+    )
+    dispatcher = create_dispatcher(settings, sessions=context.sessions, middleware=middleware)
     secret = webhook_secret(settings)
 
     @asynccontextmanager
@@ -123,15 +123,16 @@ def telegram_router(context: AppContext) -> APIRouter:
             update = Update.model_validate_json(body, context={"bot": bot})
         except ValidationError:
             return _refusal(400, "Bad Request: not a Telegram update")
-        deferred: list[TelegramMethod[Any]] = []
+        deferred: list[BotCall] = []
         handed: dict[str, Any] = {DEFERRED_CALLS: deferred}
+        # Not feed_webhook_update: past its own 55 s it answers 200 and goes on storing in
+        # the background, where a failure loses the update for good.
+        if update.callback_query is not None:
+            handling = feed_tap(middleware, bot, update, **handed)
+        else:
+            handling = dispatcher.feed_update(bot, update, **handed)
         try:
-            # Not feed_webhook_update: past its own 55 s it answers 200 and goes on storing in
-            # the background, where a failure loses the update for good.
-            result = await asyncio.wait_for(
-                dispatcher.feed_update(bot, update, **handed),
-                timeout=settings.webhook_deadline_seconds,
-            )
+            result = await asyncio.wait_for(handling, timeout=settings.webhook_deadline_seconds)
         except UpdateFailed:
             return _refusal(503, "Service Unavailable")
         except TimeoutError:
@@ -143,8 +144,8 @@ def telegram_router(context: AppContext) -> APIRouter:
             return _refusal(500, "Internal Server Error")
         # Made after the response is sent (the answer is committed already).
         after = BackgroundTask(call_all, bot, deferred) if deferred else None
-        if not isinstance(result, TelegramMethod):
+        if not isinstance(result, BotCall):
             return JSONResponse({}, background=after)
-        return JSONResponse(webhook_reply(bot, result), background=after)
+        return JSONResponse(result.as_webhook_reply(), background=after)
 
     return router

@@ -91,6 +91,13 @@ def recall_language(session: Session, turn: Turn) -> None:
     chosen = responses.preferred_language(
         session, channel=citizen.channel, respondent_ref=citizen.ref
     )
+    use_language(turn, chosen)
+
+
+def use_language(turn: Turn, chosen: str | None) -> None:
+    """Answer in `chosen`, the language the citizen chose with /ngonngu (None: none chosen);
+    recall_language, or the event's record that read it along (bot.chat.delivery)."""
+    citizen = turn.citizen
     if chosen in LANGUAGES and chosen != citizen.language:
         turn.citizen = replace(citizen, language=chosen)
 
@@ -278,7 +285,7 @@ def _answer(
 ) -> Reply:
     _ = turn.gettext(state.response.language)
     key = asked.question.key
-    step = survey.answer_question(session, state, key, raw, today=turn.today)
+    step = survey.answer_question(session, state, key, raw, today=turn.today, asked=asked)
     if isinstance(step, Refused):
         problem = step.problems[key]
         text = words.invalid_text(problem.reason, problem.limit, _)

@@ -25,10 +25,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat import words
-from bot.chat.conversation import Reply, Turn, recall_language, repeat
+from bot.chat.conversation import Reply, Turn, recall_language, repeat, use_language
 from bot.chat.screens import Screen
 from hailong.errors import HailongError
-from hailong.responses.service import record_event
+from hailong.responses.service import record_chat_event, record_event
 
 # Never the event's content or the chat's ids: only what went wrong, by kind.
 logger = logging.getLogger(__name__)
@@ -101,8 +101,11 @@ def _transact(
 ) -> Delivered:
     with sessions() as session:
         try:
-            channel = turn.citizen.channel
-            if not record_event(session, channel=channel, event_id=event_id):
+            citizen = turn.citizen
+            event = record_chat_event(
+                session, channel=citizen.channel, event_id=event_id, respondent_ref=citizen.ref
+            )
+            if not event.new:
                 # Handled before (the insert waited for that transaction to end, so what it
                 # stored is visible now): show the citizen where they are.
                 recall_language(session, turn)
@@ -113,7 +116,7 @@ def _transact(
                 else:
                     session.rollback()
                 return Delivered(reply, repeated=True)
-            recall_language(session, turn)
+            use_language(turn, event.language)
             reply = work(session, turn)
             if reply.keep:
                 if queue is not None:

@@ -6,37 +6,34 @@ update_id (bot.chat.delivery): a repeated delivery changes nothing and is answer
 current question again. The transaction commits before any call to Telegram is made. The main
 call (the next question) goes back in the webhook's HTTP response; the others (the tap's toast,
 the edit of the tapped message) are made by the webhook once that response is sent. When
-polling, aiogram makes the main call and the others are made just before it.
+polling, the others are made and then the main one. Calls are plain BotCalls
+(bot.telegram.calls), made without aiogram's method models.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.enums import ChatType
-from aiogram.exceptions import TelegramAPIError
-from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, User
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat.conversation import Citizen, Reply, Turn
 from bot.chat.delivery import DeliveryFailed, Work, deliver
 from bot.telegram import rendering
+from bot.telegram.calls import BotCall, call_all
 from hailong.i18n import Catalogs, pick_language
 from hailong.models import Channel
 from hailong.ratelimit import RateLimiter
 from hailong.responses.privacy import respondent_ref
 
 CHANNEL = Channel.telegram.value
-# Never the update's content or the chat's ids: only what went wrong, by kind.
-logger = logging.getLogger(__name__)
 
-Method = TelegramMethod[Any]
+Method = BotCall
 # Handed in by the webhook: a list the calls go into instead of being made at once.
 DEFERRED_CALLS = "telegram_deferred_calls"
 
@@ -77,13 +74,7 @@ class UpdateContext:
 
     def to_tap(self, query: CallbackQuery, reply: Reply) -> Method | None:
         # Always answered: the button's spinner runs until it is.
-        methods: list[Method] = [
-            AnswerCallbackQuery(
-                callback_query_id=query.id,
-                text=reply.notice,
-                show_alert=reply.alert,
-            )
-        ]
+        methods = [rendering.answer_tap(query.id, reply.notice, alert=reply.alert)]
         target = query.message
         if target is not None:
             chat_id, message_id = target.chat.id, target.message_id
@@ -102,14 +93,6 @@ class UpdateContext:
     async def send_later(self, bot: Bot) -> None:
         methods, self.later = self.later, []
         await call_all(bot, methods)
-
-
-async def _call(bot: Bot, method: Method) -> None:
-    try:
-        await bot(method)
-    except TelegramAPIError as error:
-        # The answer is stored already; a lost edit or toast is cosmetic.
-        logger.warning("telegram %s failed (%s)", method.__api_method__, type(error).__name__)
 
 
 class UpdateContextMiddleware(BaseMiddleware):
@@ -159,11 +142,10 @@ class UpdateContextMiddleware(BaseMiddleware):
             deferred.extend(context.later)
             context.later.clear()
         else:
+            # Polling: the others first, then the main one (aiogram would make only an
+            # aiogram method, and this is a BotCall).
             await context.send_later(data["bot"])
+            if isinstance(result, BotCall):
+                await call_all(data["bot"], [result])
+                return None
         return result
-
-
-async def call_all(bot: Bot, methods: list[Method]) -> None:
-    """Make the calls an update left for after its reply; a failed one is only logged."""
-    if methods:
-        await asyncio.gather(*(_call(bot, method) for method in methods))

@@ -9,17 +9,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.methods import (
-    AnswerCallbackQuery,
-    DeleteWebhook,
-    EditMessageReplyMarkup,
-    EditMessageText,
-    GetMe,
-    GetUpdates,
-    SendMessage,
-    SetWebhook,
-    TelegramMethod,
-)
+from aiogram.methods import DeleteWebhook, GetMe, GetUpdates, SetWebhook, TelegramMethod
 from aiogram.methods.base import Response
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -49,12 +39,9 @@ def webhook_secret(settings: Settings) -> str:
     return hmac.new(key, b"telegram-webhook-secret", hashlib.sha256).hexdigest()
 
 
-# The Bot API methods this service calls.
+# The Bot API methods this service calls through aiogram's Bot; the replies to citizens go
+# as BotCalls (bot.telegram.calls), without aiogram's method models.
 CALLED_METHODS: tuple[type[TelegramMethod[Any]], ...] = (
-    SendMessage,
-    EditMessageText,
-    EditMessageReplyMarkup,
-    AnswerCallbackQuery,
     GetMe,
     SetWebhook,
     DeleteWebhook,
@@ -83,26 +70,39 @@ def create_bot(settings: Settings) -> Bot:
     return Bot(token=telegram_token(settings), session=session)
 
 
+def update_context_middleware(
+    settings: Settings,
+    *,
+    sessions: sessionmaker[Session],
+    catalogs: Catalogs | None = None,
+    limiter: RateLimiter | None = None,
+) -> UpdateContextMiddleware:
+    return UpdateContextMiddleware(
+        sessions=sessions,
+        catalogs=catalogs or Catalogs("bot"),
+        secret=settings.secret(),
+        # The survey session limits starts per chat user and counter with it.
+        # The app's own limiter when there is an app; a poller makes its own.
+        limiter=limiter
+        or make_rate_limiter(settings.redis_url, settings.redis_prefix, secret=settings.secret()),
+    )
+
+
 def create_dispatcher(
     settings: Settings,
     *,
     sessions: sessionmaker[Session],
     catalogs: Catalogs | None = None,
     limiter: RateLimiter | None = None,
+    middleware: UpdateContextMiddleware | None = None,
 ) -> Dispatcher:
+    """`middleware`: the one the webhook also hands taps to (bot.telegram.taps)."""
     # No FSM: the conversation's state is the answers in the database, nothing else.
     dispatcher = Dispatcher(disable_fsm=True)
     dispatcher.update.outer_middleware(
-        UpdateContextMiddleware(
-            sessions=sessions,
-            catalogs=catalogs or Catalogs("bot"),
-            secret=settings.secret(),
-            # The survey session limits starts per chat user and counter with it.
-            # The app's own limiter when there is an app; a poller makes its own.
-            limiter=limiter
-            or make_rate_limiter(
-                settings.redis_url, settings.redis_prefix, secret=settings.secret()
-            ),
+        middleware
+        or update_context_middleware(
+            settings, sessions=sessions, catalogs=catalogs, limiter=limiter
         )
     )
     # Commands first, so "/huy" is never taken for a typed answer.

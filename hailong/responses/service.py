@@ -6,13 +6,11 @@ import json
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, TextClause, bindparam, delete, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -191,25 +189,33 @@ def _with_version(session: Session, query: Select[tuple[Response, int]]) -> Resp
 
 
 def latest_in_progress(
-    session: Session,
-    *,
-    channel: str,
-    respondent_ref: str,
-    younger_than: timedelta | None = None,
-    for_update: bool = False,
+    session: Session, *, channel: str, respondent_ref: str, for_update: bool = False
 ) -> Response | None:
     """The chat respondent's unfinished response, to resume it."""
-    query = select(Response, version_column()).where(
-        Response.channel == channel,
-        Response.respondent_ref == respondent_ref,
-        Response.status == ResponseStatus.in_progress,
+    parameters = {"channel": channel, "respondent_ref": respondent_ref}
+    found = session.execute(_latest_in_progress(for_update), parameters).first()
+    if found is None:
+        return None
+    response, version = found
+    # The reference data's version comes along with the response (hailong.reference).
+    remember_version(session, version)
+    return response
+
+
+@cache
+def _latest_in_progress(for_update: bool) -> Select[tuple[Response, int]]:
+    """Built once, like _by_public_id: every chat event reads it."""
+    query = (
+        select(Response, version_column())
+        .where(
+            Response.channel == bindparam("channel"),
+            Response.respondent_ref == bindparam("respondent_ref"),
+            Response.status == ResponseStatus.in_progress,
+        )
+        .order_by(Response.id.desc())
+        .limit(1)
     )
-    if younger_than is not None:
-        query = query.where(Response.updated_at >= utcnow() - younger_than)
-    query = query.order_by(Response.id.desc()).limit(1)
-    if for_update:
-        query = query.with_for_update(of=Response)
-    return _with_version(session, query)
+    return query.with_for_update(of=Response) if for_update else query
 
 
 def latest(session: Session, *, channel: str, respondent_ref: str) -> Response | None:
@@ -380,22 +386,57 @@ def _response_move() -> Any:
 def record_event(session: Session, *, channel: str, event_id: str) -> bool:
     """Record an inbound delivery; False when it was seen before (a duplicate changes nothing)."""
     row = {"channel": channel, "event_id": event_id, "received_at": utcnow()}
-    return session.execute(_event_insert(is_postgresql(session)), row).first() is not None
+    return session.execute(_event_insert(), row).first() is not None
+
+
+@dataclass(frozen=True)
+class ChatEvent:
+    """A chat event as recorded: whether it is new and, if so, the respondent's language."""
+
+    new: bool
+    # The language the respondent chose (preferred_language), read with the record; None
+    # for a repeated event (nothing was inserted, so nothing was read).
+    language: str | None = None
+
+
+def record_chat_event(
+    session: Session, *, channel: str, event_id: str, respondent_ref: str
+) -> ChatEvent:
+    """record_event and preferred_language in one statement: every chat event needs both."""
+    row = {
+        "channel": channel,
+        "event_id": event_id,
+        "received_at": utcnow(),
+        "respondent_ref": respondent_ref,
+    }
+    found = session.execute(_chat_event_insert(), row).first()
+    return ChatEvent(new=False) if found is None else ChatEvent(new=True, language=found[1])
 
 
 @cache
-def _event_insert(postgresql: bool) -> Any:
-    """INSERT INTO inbound_event ... ON CONFLICT DO NOTHING RETURNING id, built once."""
-    table = cast(Table, InboundEvent.__table__)
-    return (
-        (pg_insert if postgresql else sqlite_insert)(table)
-        .values(
-            channel=bindparam("channel"),
-            event_id=bindparam("event_id"),
-            received_at=bindparam("received_at"),
-        )
-        .on_conflict_do_nothing(index_elements=["channel", "event_id"])
-        .returning(table.c.id)
+def _event_insert() -> TextClause:
+    """INSERT INTO inbound_event ... ON CONFLICT DO NOTHING RETURNING id, written once
+    (hailong.db.typed_text); both databases speak it."""
+    return typed_text(
+        "INSERT INTO inbound_event (channel, event_id, received_at)"
+        " VALUES (:channel, :event_id, :received_at)"
+        " ON CONFLICT (channel, event_id) DO NOTHING RETURNING id",
+        InboundEvent.__table__,
+    )
+
+
+@cache
+def _chat_event_insert() -> TextClause:
+    """_event_insert returning the respondent's chosen language too (both databases allow a
+    subquery in RETURNING)."""
+    return typed_text(
+        "INSERT INTO inbound_event (channel, event_id, received_at)"
+        " VALUES (:channel, :event_id, :received_at)"
+        " ON CONFLICT (channel, event_id) DO NOTHING"
+        " RETURNING id, (SELECT language FROM chat_language"
+        " WHERE chat_language.channel = :channel"
+        " AND chat_language.respondent_ref = :respondent_ref)",
+        InboundEvent.__table__,
     )
 
 

@@ -386,16 +386,21 @@ def answer_question(
     raw: RawAnswer,
     *,
     today: date | None = None,
+    asked: Asked | None = None,
 ) -> Asked | Finished | Refused:
-    """The answer to the question asked now (chats): stored, then the next question."""
+    """The answer to the question asked now (chats): stored, then the next question.
+    `asked`: that question, when the caller has just worked it out from this same state."""
     done = steps.finished(state)
     if done is not None:
         raise ResponseFinished()
     ensure_may_answer(session, state, today)
-    asked = steps.question_step(session, state)
-    if not isinstance(asked, Asked) or asked.question.key != key:
+    now = asked
+    if now is None or now.response_id != state.response.id:
+        step = steps.question_step(session, state)
+        now = step if isinstance(step, Asked) else None
+    if now is None or now.question.key != key:
         raise NotAskedNow()
-    result = _validate(asked.question, raw, asked.procedures)
+    result = _validate(now.question, raw, now.procedures)
     if isinstance(result, Invalid):
         return Refused({key: result})
     responses.save_answers(session, state, {key: result})

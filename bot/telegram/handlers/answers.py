@@ -9,10 +9,11 @@ from aiogram import Router
 from aiogram.types import CallbackQuery
 
 from bot.chat import conversation, payloads
-from bot.telegram.context import Method, UpdateContext
+from bot.telegram.calls import BotCall
+from bot.telegram.context import UpdateContext
 
 
-async def on_button(query: CallbackQuery, update_context: UpdateContext) -> Method | None:
+async def on_button(query: CallbackQuery, update_context: UpdateContext) -> BotCall | None:
     payload = payloads.parse(query.data or "")
     work = partial(conversation.take_button, payload=payload)
     return update_context.to_tap(query, await update_context.transact(work, tapped=True))

@@ -8,21 +8,22 @@ from aiogram import F, Router
 from aiogram.types import Message
 
 from bot.chat import conversation
-from bot.telegram.context import Method, UpdateContext
+from bot.telegram.calls import BotCall
+from bot.telegram.context import UpdateContext
 
 
-async def on_unknown_command(message: Message, update_context: UpdateContext) -> Method | None:
+async def on_unknown_command(message: Message, update_context: UpdateContext) -> BotCall | None:
     # Never stored as a comment: a stray command resumes the survey or asks for the code.
     reply = await update_context.transact(conversation.start_plain)
     return update_context.to_message(message, reply)
 
 
-async def on_text(message: Message, update_context: UpdateContext) -> Method | None:
+async def on_text(message: Message, update_context: UpdateContext) -> BotCall | None:
     work = partial(conversation.take_text, text=message.text or "")
     return update_context.to_message(message, await update_context.transact(work))
 
 
-async def on_other(message: Message, update_context: UpdateContext) -> Method | None:
+async def on_other(message: Message, update_context: UpdateContext) -> BotCall | None:
     reply = await update_context.transact(conversation.other_message)
     return update_context.to_message(message, reply)
 
