@@ -187,6 +187,8 @@ class Target:
             "code": ["K7QM2P", "0"],
             # The office's counter pages: a live-looking id, a foreign one and nonsense.
             "counter_id": ["1", "999999", "x"],
+            # The office's account pages, alike.
+            "account_id": ["1", "999999", "x"],
         }
         path = route
         for name, values in known.items():
