@@ -48,6 +48,9 @@ def test_an_official_runs_a_period_and_its_quotas(
             expect(row).to_contain_text("25")
 
             row.get_by_role("link", name="Chỉ tiêu").click()
+            # The unit field offers the official's units by name.
+            offered = page.locator("#unit-codes option")
+            assert demo.ward_a in offered.evaluate_all("options => options.map(o => o.value)")
             page.fill("#unit", demo.ward_a)
             page.fill("#quota", "33")
             page.get_by_role("button", name="Lưu").click()

@@ -22,9 +22,11 @@ from hailong.models import Channel, QuestionnaireVersion
 from hailong.periods import scoped
 from hailong.periods.quota_file import QuotaFileRejected, read_quota_file
 from hailong.reports.words import Words
+from hailong.units.scoped import visible_units
 from hailong.web.callers import client_address
 from hailong.web.office.csrf import CSRF_FIELD
 from hailong.web.office.pages import OfficePages, binding_of, redirect
+from hailong.web.office.posters import PICK_LIMIT
 from hailong.web.rendering import request_language
 
 MAX_UPLOAD_FIELDS = 10
@@ -75,9 +77,13 @@ class PeriodsPage:
         with self.pages.sessions() as session:
             period = scoped.get_period(session, actor, code)
             quotas = scoped.list_quotas(session, actor, code)
+            # The unit field offers the subtree's units by name (a province's few hundred);
+            # beyond the pick limit the code is typed, as before.
+            units = session.execute(visible_units(actor).limit(PICK_LIMIT + 1)).all()
         values = {
             "period": period,
             "quotas": quotas,
+            "units": [] if len(units) > PICK_LIMIT else units,
             "done": request.query_params.get("done", ""),
             "may_manage": may_do(actor, Action.manage_quotas),
         }
