@@ -4,23 +4,18 @@ The services are hailong.counters.scoped (scoped, audited)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
-from hailong.accounts.scope import Action, Actor, require
+from hailong.accounts.scope import Action, require
 from hailong.counters import scoped
-from hailong.db import unit_of_work
 from hailong.errors import BadInput
 from hailong.i18n import N_
 from hailong.units.scoped import visible_units
-from hailong.web.callers import client_address
-from hailong.web.office.csrf import CSRF_FIELD
-from hailong.web.office.pages import OfficePages, binding_of, find_place, query_url, redirect
+from hailong.web.office.pages import OfficePages, find_place, query_url, redirect
 from hailong.web.office.posters import PICK_LIMIT
 from qr import jobs
 from qr.content import PosterSize
@@ -70,7 +65,7 @@ class CountersPage:
         return self.pages.render(request, actor, "office/counters.html", values)
 
     async def add(self, request: Request) -> Response:
-        actor, posted = await self._posted(request)
+        actor, posted = await self.pages.posted_fields(request, max_fields=20)
         if actor is None:
             return self.pages.sign_in_first(request)
         unit = posted.get("unit", "").strip()
@@ -86,7 +81,7 @@ class CountersPage:
                 )
                 return len(plan.planned)
 
-            added = await self._change(request, actor, many)
+            added = await self.pages.change(request, actor, many)
         else:
             name = posted.get("name", "")
 
@@ -96,12 +91,12 @@ class CountersPage:
                 )
                 return 1
 
-            added = await self._change(request, actor, one)
+            added = await self.pages.change(request, actor, one)
         return redirect(query_url("/office/counters", unit=unit, done=f"added:{added}"))
 
     async def change(self, request: Request, counter_id: int) -> Response:
         """Rename, deactivate, reactivate or rotate: the button pressed says which."""
-        actor, posted = await self._posted(request)
+        actor, posted = await self.pages.posted_fields(request, max_fields=20)
         if actor is None:
             return self.pages.sign_in_first(request)
         action = posted.get("action", "")
@@ -123,7 +118,7 @@ class CountersPage:
                 raise BadCounterForm()
             return 1
 
-        await self._change(request, actor, apply)
+        await self.pages.change(request, actor, apply)
         return redirect(_back(posted.get("back"), f"{action}:{counter_id}"))
 
     def revoke_page(self, request: Request, counter_id: int) -> Response:
@@ -136,7 +131,7 @@ class CountersPage:
         return self.pages.render(request, actor, "office/counter_revoke.html", {"c": counter})
 
     async def revoke(self, request: Request, counter_id: int) -> Response:
-        actor, posted = await self._posted(request)
+        actor, posted = await self.pages.posted_fields(request, max_fields=20)
         if actor is None:
             return self.pages.sign_in_first(request)
         comment = (posted.get("comment") or "").strip()[:COMMENT_LIMIT] or None
@@ -147,7 +142,7 @@ class CountersPage:
             )
             return 1
 
-        await self._change(request, actor, apply)
+        await self.pages.change(request, actor, apply)
         return redirect(f"/office/counters?done=revoke:{counter_id}")
 
     def poster(self, request: Request, counter_id: int) -> Response:
@@ -167,25 +162,6 @@ class CountersPage:
             media_type="application/pdf",
             headers={"content-disposition": f'attachment; filename="{name}"'},
         )
-
-    async def _posted(self, request: Request) -> tuple[Actor | None, dict[str, str]]:
-        actor = await run_in_threadpool(self.pages.actor, request)
-        form = await request.form(max_files=0, max_fields=20)
-        posted = {k: v for k, v in form.items() if isinstance(v, str)}
-        if actor is not None:
-            self.pages.csrf.verify(request, posted.get(CSRF_FIELD), binding=binding_of(actor))
-        return actor, posted
-
-    async def _change(
-        self, request: Request, actor: Actor, change: Callable[[Session, Any], int]
-    ) -> int:
-        who = actor.who(client_address(request))
-
-        def run() -> int:
-            with unit_of_work(self.pages.sessions) as session:
-                return change(session, who)
-
-        return await run_in_threadpool(run)
 
 
 def _whole(value: str | None) -> int:

@@ -7,31 +7,36 @@ adds one `NavEntry` to `NAVIGATION` (or passes its own through `Navigation.add`)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from hailong.accounts.scope import ROLE_LABELS, Action, Actor, may_do, unit_in_scope
+from hailong.audit.service import Who
+from hailong.db import unit_of_work
 from hailong.errors import NotFound
 from hailong.i18n import N_
 from hailong.models import Period, Unit
 from hailong.periods.scoped import seen_periods
 from hailong.periods.service import today_in_vietnam
 from hailong.settings import Settings
-from hailong.web.callers import Callers
+from hailong.web.callers import Callers, client_address
 from hailong.web.office.assets import load_asset
-from hailong.web.office.csrf import Csrf
+from hailong.web.office.csrf import CSRF_FIELD, Csrf
 from hailong.web.office.formatting import Numbers, bar_width
 from hailong.web.rendering import Renderer, request_language
 
 if TYPE_CHECKING:
     from hailong.context import AppContext
+
+Result = TypeVar("Result")
 
 LOGIN_URL = "/office/login"
 
@@ -164,6 +169,30 @@ class OfficePages:
         """The signed-in person of a page: API tokens open the API, not the office."""
         actor = self.callers.optional(request)
         return actor if actor is not None and actor.via == "session" else None
+
+    async def posted_fields(
+        self, request: Request, *, max_fields: int
+    ) -> tuple[Actor | None, dict[str, str]]:
+        """The signed-in person and the text fields of a form post, its CSRF token checked
+        (a post without a signed-in person is left to the page to send to sign-in)."""
+        actor = await run_in_threadpool(self.actor, request)
+        form = await request.form(max_files=0, max_fields=max_fields)
+        posted = {k: v for k, v in form.items() if isinstance(v, str)}
+        if actor is not None:
+            self.csrf.verify(request, posted.get(CSRF_FIELD), binding=binding_of(actor))
+        return actor, posted
+
+    async def change(
+        self, request: Request, actor: Actor, change: Callable[[Session, Who], Result]
+    ) -> Result:
+        """Run one change as `actor` in its own transaction, off the event loop."""
+        who = actor.who(client_address(request))
+
+        def run() -> Result:
+            with unit_of_work(self.sessions) as session:
+                return change(session, who)
+
+        return await run_in_threadpool(run)
 
     def sign_in_first(self, request: Request) -> Response:
         target = request.url.path

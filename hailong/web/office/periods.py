@@ -4,7 +4,6 @@ questionnaire version, default quota and official channels; per-unit quotas by f
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -16,14 +15,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from hailong.accounts.scope import Action, Actor, may_do, require
-from hailong.db import unit_of_work
 from hailong.errors import BadInput, HailongError
 from hailong.models import Channel, QuestionnaireVersion
 from hailong.periods import scoped
 from hailong.periods.quota_file import QuotaFileRejected, read_quota_file
 from hailong.reports.words import Words
 from hailong.units.scoped import visible_units
-from hailong.web.callers import client_address
 from hailong.web.office.csrf import CSRF_FIELD
 from hailong.web.office.pages import OfficePages, binding_of, redirect
 from hailong.web.office.posters import PICK_LIMIT
@@ -101,7 +98,7 @@ class PeriodsPage:
             quota=_number(form.get("quota")),
             official=[v for v in form.getlist("official") if isinstance(v, str)],
         )
-        await self._change(
+        await self.pages.change(
             request, actor, lambda s, who: scoped.create_period(s, actor, new, by=who)
         )
         return redirect(f"/office/periods?done=added:{new.code}")
@@ -117,7 +114,7 @@ class PeriodsPage:
             questionnaire=questionnaire,
             comment=str(form.get("comment") or "").strip()[:1000] or None,
         )
-        await self._change(
+        await self.pages.change(
             request, actor, lambda s, who: scoped.change_period(s, actor, code, changes, by=who)
         )
         return redirect(f"/office/periods?done=changed:{code}")
@@ -127,7 +124,7 @@ class PeriodsPage:
         if actor is None:
             return self.pages.sign_in_first(request)
         comment = str(form.get("comment") or "").strip()[:1000] or None
-        await self._change(
+        await self.pages.change(
             request,
             actor,
             lambda s, who: scoped.close_period(s, actor, code, comment=comment, by=who),
@@ -161,7 +158,7 @@ class PeriodsPage:
                 raise QuotaFileRejected(lines=", ".join(str(n) for n in sorted(bad)))
             return len(wanted)
 
-        count = await self._change(request, actor, apply)
+        count = await self.pages.change(request, actor, apply)
         return redirect(f"/office/periods/{code}/quotas?done={count}")
 
     async def _posted(self, request: Request) -> tuple[Actor | None, Any]:
@@ -173,14 +170,3 @@ class PeriodsPage:
                 request, token if isinstance(token, str) else None, binding=binding_of(actor)
             )
         return actor, form
-
-    async def _change(
-        self, request: Request, actor: Actor, change: Callable[[Session, Any], Any]
-    ) -> Any:
-        who = actor.who(client_address(request))
-
-        def run() -> Any:
-            with unit_of_work(self.pages.sessions) as session:
-                return change(session, who)
-
-        return await run_in_threadpool(run)

@@ -15,14 +15,11 @@ from starlette.concurrency import run_in_threadpool
 from hailong.accounts import scoped
 from hailong.accounts.scope import ROLE_LABELS, Action, Actor, require
 from hailong.audit.service import Who, in_vietnam
-from hailong.db import unit_of_work
 from hailong.errors import BadInput
 from hailong.i18n import N_
 from hailong.models import Role
 from hailong.units.scoped import visible_units
-from hailong.web.callers import client_address
-from hailong.web.office.csrf import CSRF_FIELD
-from hailong.web.office.pages import OfficePages, binding_of, find_place, query_url, redirect
+from hailong.web.office.pages import OfficePages, find_place, query_url, redirect
 from hailong.web.office.posters import PICK_LIMIT
 
 MAX_FIELDS = 10
@@ -68,7 +65,7 @@ class UsersPage:
         return self._account(request, actor, account, done=done)
 
     async def add(self, request: Request) -> Response:
-        actor, posted = await self._posted(request)
+        actor, posted = await self.pages.posted_fields(request, max_fields=MAX_FIELDS)
         if actor is None:
             return self.pages.sign_in_first(request)
         role = _role(posted.get("role"))
@@ -89,14 +86,14 @@ class UsersPage:
             )
             return account.id, generated
 
-        account_id, generated = await self._change(request, actor, apply)
+        account_id, generated = await self.pages.change(request, actor, apply)
         if generated is None:
             return redirect(f"/office/users/{account_id}?done=added")
         return await self._shown_once(request, actor, account_id, generated, done="added")
 
     async def change(self, request: Request, account_id: int) -> Response:
         """Disable, enable, a typed password or a made one: the button pressed says which."""
-        actor, posted = await self._posted(request)
+        actor, posted = await self.pages.posted_fields(request, max_fields=MAX_FIELDS)
         if actor is None:
             return self.pages.sign_in_first(request)
         action = posted.get("action", "")
@@ -105,12 +102,12 @@ class UsersPage:
             def generate(session: Session, who: Who) -> str:
                 return scoped.reset_to_generated(session, actor, account_id, by=who)
 
-            password = await self._change(request, actor, generate)
+            password = await self.pages.change(request, actor, generate)
             return await self._shown_once(request, actor, account_id, password, done="password")
         change = _changes(posted).get(action)
         if change is None:
             raise BadInput()
-        await self._change(request, actor, lambda s, who: change(s, actor, account_id, who))
+        await self.pages.change(request, actor, lambda s, who: change(s, actor, account_id, who))
         return redirect(f"/office/users/{account_id}?done={action}")
 
     async def _shown_once(
@@ -153,25 +150,6 @@ class UsersPage:
     ) -> Response:
         shared = {"role_labels": ROLE_LABELS, "in_vietnam": in_vietnam}
         return self.pages.render(request, actor, template, {**shared, **values})
-
-    async def _posted(self, request: Request) -> tuple[Actor | None, dict[str, str]]:
-        actor = await run_in_threadpool(self.pages.actor, request)
-        form = await request.form(max_files=0, max_fields=MAX_FIELDS)
-        posted = {k: v for k, v in form.items() if isinstance(v, str)}
-        if actor is not None:
-            self.pages.csrf.verify(request, posted.get(CSRF_FIELD), binding=binding_of(actor))
-        return actor, posted
-
-    async def _change(
-        self, request: Request, actor: Actor, change: Callable[[Session, Who], Result]
-    ) -> Result:
-        who = actor.who(client_address(request))
-
-        def run() -> Result:
-            with unit_of_work(self.pages.sessions) as session:
-                return change(session, who)
-
-        return await run_in_threadpool(run)
 
 
 Change = Callable[[Session, Actor, int, Who], Any]
