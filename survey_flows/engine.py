@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -71,6 +71,10 @@ def applicable_questions(questionnaire: Questionnaire, answers: Answers) -> list
     so a chain of conditions follows a changed answer all the way. A screening answer that
     ends the survey ends the path too.
     """
+    return list(_remembered(questionnaire, "applicable", answers, _applicable))
+
+
+def _applicable(questionnaire: Questionnaire, answers: Answers) -> list[Question]:
     path: list[Question] = []
     effective: dict[str, str | None] = {}
     for question, section_when, question_when in questionnaire.conditions():
@@ -100,6 +104,50 @@ def decisive_keys(questionnaire: Questionnaire) -> frozenset[str]:
         return frozenset(keys)
 
     found: frozenset[str] = questionnaire.derived("decisive_keys", work_out)
+    return found
+
+
+class _Unanswered:
+    """A decisive question not answered yet, in a path signature."""
+
+    def __repr__(self) -> str:
+        return "unanswered"
+
+
+_UNANSWERED = _Unanswered()
+# Signatures remembered per questionnaire before the memory starts afresh. A path hangs on a
+# handful of yes/no answers, so a real questionnaire has a few dozen signatures at most.
+_REMEMBERED_LIMIT = 1024
+
+
+def path_signature(questionnaire: Questionnaire, answers: Answers) -> tuple[object, ...]:
+    """The part of the answers the path hangs on: the answers to decisive_keys, in a fixed
+    order, an unanswered one marked as such. applicable_questions and possible_questions read
+    nothing else of the answers (a condition looks only at a decisive question, a screening
+    question is one), so two sets of answers with one signature have one path."""
+    order: tuple[str, ...] = questionnaire.derived(
+        "decisive_order", lambda: tuple(sorted(decisive_keys(questionnaire)))
+    )
+    return tuple(answers.get(key, _UNANSWERED) for key in order)
+
+
+def _remembered(
+    questionnaire: Questionnaire,
+    name: str,
+    answers: Answers,
+    work_out: Callable[[Questionnaire, Answers], list[Question]],
+) -> tuple[Question, ...]:
+    """work_out(questionnaire, answers), worked out once per path signature: every answer
+    of every citizen asks for the path again, and it is the same few paths each time."""
+    memory: dict[tuple[str, tuple[object, ...]], tuple[Question, ...]] = questionnaire.derived(
+        "remembered_paths", dict
+    )
+    key = (name, path_signature(questionnaire, answers))
+    found = memory.get(key)
+    if found is None:
+        if len(memory) >= _REMEMBERED_LIMIT:
+            memory.clear()
+        found = memory[key] = tuple(work_out(questionnaire, answers))
     return found
 
 
@@ -186,6 +234,10 @@ def possible_questions(questionnaire: Questionnaire, answers: Answers) -> list[Q
     A progress count over these never grows as the citizen answers: an undecided question
     is counted from the start and dropped when its condition turns out false.
     """
+    return list(_remembered(questionnaire, "possible", answers, _possible))
+
+
+def _possible(questionnaire: Questionnaire, answers: Answers) -> list[Question]:
     path: list[Question] = []
     effective: dict[str, str | None] = {}
     undecided: set[str] = set()

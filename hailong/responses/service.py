@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any, cast
@@ -38,7 +38,7 @@ from survey_flows import (
     stale_answers,
 )
 from survey_flows import status as survey_status
-from survey_flows.engine import possible_questions
+from survey_flows.engine import path_signature, possible_questions
 
 PROCEDURE_KEY = "procedure"
 
@@ -55,12 +55,6 @@ class SurveyState:
     response: Response
     questionnaire: Questionnaire
     answers: dict[str, str | None]
-    # What is worked out from the answers as they stand (the engine's paths, the pages they
-    # lead through): a page's request asks for each several times, and they change only
-    # when the answers do.
-    _derived: dict[tuple[str, tuple[tuple[str, str | None], ...]], Any] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
 
     def applicable(self) -> list[Question]:
         """applicable_questions of the answers as they stand, worked out once for them."""
@@ -77,12 +71,27 @@ class SurveyState:
         return found
 
     def derived(self, name: str, work_out: Callable[[], Any]) -> Any:
-        """`work_out()`, a value that depends only on the questionnaire and the answers,
-        worked out once for the answers as they stand."""
-        key = (name, tuple(self.answers.items()))
-        if key not in self._derived:
-            self._derived[key] = work_out()
-        return self._derived[key]
+        """`work_out()`, a value that depends only on the questionnaire, the channel and the
+        answers the path hangs on (survey_flows.engine.path_signature): the engine's paths
+        and the pages they lead through. Worked out once per process for each path, as
+        every request of every citizen asks for them; the value is shared, never changed."""
+        memory: dict[tuple[str, str, tuple[object, ...]], Any] = self.questionnaire.derived(
+            "survey_state", dict
+        )
+        key = (name, self.response.channel, path_signature(self.questionnaire, self.answers))
+        found = memory.get(key, _NOT_YET)
+        if found is _NOT_YET:
+            # Threads share the memory: a lost race works a value out twice, never wrongly.
+            if len(memory) >= _DERIVED_LIMIT:
+                memory.clear()
+            found = memory[key] = work_out()
+        return found
+
+
+# Values SurveyState.derived keeps per questionnaire before it starts afresh (a few paths
+# times a few channels times four names in practice).
+_DERIVED_LIMIT = 4096
+_NOT_YET = object()
 
 
 def start(

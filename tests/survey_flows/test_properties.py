@@ -15,12 +15,15 @@ from survey_flows import (
     RawAnswer,
     SurveyStatus,
     Valid,
+    applicable_questions,
+    load_builtin,
     next_question,
     progress,
     stale_answers,
     status,
     validate_answer,
 )
+from survey_flows.engine import possible_questions
 from tests.survey_flows.helpers import PROCEDURES, sipas
 
 Answers = dict[str, str | None]
@@ -197,3 +200,19 @@ class TestNoStaleAnswers:
         assert stale_answers(sipas(), answers) == set()
         final = status(sipas(), answers)
         assert (final is SurveyStatus.completed) == (answers["received_result"] == "yes")
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.data())
+def test_a_remembered_path_is_the_path_the_answers_lead_to(data: st.DataObject) -> None:
+    # The engine remembers a path by the answers it hangs on (the screening and the feedback
+    # question here): every other answer, given or not, must leave it as a fresh walk finds it.
+    shared = sipas()  # remembers the paths of every example drawn before this one
+    answers: Answers = {}
+    for question in shared.questions():
+        if data.draw(st.booleans()):
+            choices = [None, *(answer_codes(question) or ("Ý kiến",))]
+            answers[question.key] = data.draw(st.sampled_from(choices))
+    fresh = load_builtin("sipas-2023")  # remembers nothing yet
+    for path_of in (applicable_questions, possible_questions):
+        assert [q.key for q in path_of(shared, answers)] == [q.key for q in path_of(fresh, answers)]
