@@ -162,7 +162,8 @@ def screened_out(
 def _is_open(question: Question, answers: Answers) -> bool:
     # A required question stored as None was never really answered (an adapter's slip):
     # ask it again rather than call the survey complete.
-    return question.key not in answers or (question.is_required and answers[question.key] is None)
+    # (The property last: it is asked only of the rare None.)
+    return question.key not in answers or (answers[question.key] is None and question.is_required)
 
 
 def next_question(
@@ -174,7 +175,10 @@ def next_question(
     path = applicable_questions(questionnaire, answers) if path is None else path
     if path and is_screened_out_by(path[-1], answers):
         return None
-    return next((q for q in path if _is_open(q, answers)), None)
+    for question in path:
+        if _is_open(question, answers):
+            return question
+    return None
 
 
 def status(
@@ -276,7 +280,7 @@ def progress(
     possible_questions(questionnaire, answers), worked out already.
     """
     path = possible_questions(questionnaire, answers) if possible is None else possible
-    answered = sum(1 for q in path if not _is_open(q, answers))
+    answered = len([q for q in path if not _is_open(q, answers)])
     return min(answered + 1, len(path)), len(path)
 
 

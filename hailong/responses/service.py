@@ -173,9 +173,18 @@ def _read_by_public_id(
 @cache
 def _by_public_id(for_update: bool, with_answers: bool = False) -> Select[Any]:
     table = cast(Table, Response.__table__)
+    query = select(*_response_columns(with_answers)).where(
+        table.c.public_id == bindparam("public_id")
+    )
+    return query.with_for_update(of=table) if for_update else query
+
+
+def _response_columns(with_answers: bool) -> list[Any]:
+    """A response's columns, the reference data's version and, `with_answers` (SQLite), its
+    answers as JSON: {"question key": "value" or null}."""
+    table = cast(Table, Response.__table__)
     columns: list[Any] = [table, version_column()]
     if with_answers:
-        # SQLite's JSON: {"question key": "value" or null} of the response's answers.
         answer = cast(Table, Answer.__table__)
         columns.append(
             select(func.json_group_object(answer.c.question_key, answer.c.value))
@@ -183,48 +192,41 @@ def _by_public_id(for_update: bool, with_answers: bool = False) -> Select[Any]:
             .scalar_subquery()
             .label("answers")
         )
-    query = select(*columns).where(table.c.public_id == bindparam("public_id"))
-    return query.with_for_update(of=table) if for_update else query
-
-
-def _with_version(session: Session, query: Select[tuple[Response, int]]) -> Response | None:
-    # The reference data's version comes along with the response (hailong.reference).
-    found = session.execute(query).first()
-    if found is None:
-        return None
-    response, version = found
-    remember_version(session, version)
-    return response
+    return columns
 
 
 def latest_in_progress(
     session: Session, *, channel: str, respondent_ref: str, for_update: bool = False
-) -> Response | None:
-    """The chat respondent's unfinished response, to resume it."""
+) -> tuple[Response, dict[str, str | None] | None] | None:
+    """The chat respondent's unfinished response, to resume it; on SQLite its answers with it,
+    in the same statement, as by_public_id_with_answers reads them (None on PostgreSQL: load
+    reads them after the row's lock)."""
+    with_answers = not is_postgresql(session)
     parameters = {"channel": channel, "respondent_ref": respondent_ref}
-    found = session.execute(_latest_in_progress(for_update), parameters).first()
+    found = session.execute(_latest_in_progress(for_update, with_answers), parameters).first()
     if found is None:
         return None
-    response, version = found
     # The reference data's version comes along with the response (hailong.reference).
-    remember_version(session, version)
-    return response
+    remember_version(session, found.reference_version)
+    answers = json.loads(found.answers or "{}") if with_answers else None
+    return attached(session, Response, found._mapping), answers
 
 
 @cache
-def _latest_in_progress(for_update: bool) -> Select[tuple[Response, int]]:
+def _latest_in_progress(for_update: bool, with_answers: bool) -> Select[Any]:
     """Built once, like _by_public_id: every chat event reads it."""
+    table = cast(Table, Response.__table__)
     query = (
-        select(Response, version_column())
+        select(*_response_columns(with_answers))
         .where(
-            Response.channel == bindparam("channel"),
-            Response.respondent_ref == bindparam("respondent_ref"),
-            Response.status == ResponseStatus.in_progress,
+            table.c.channel == bindparam("channel"),
+            table.c.respondent_ref == bindparam("respondent_ref"),
+            table.c.status == ResponseStatus.in_progress.value,
         )
-        .order_by(Response.id.desc())
+        .order_by(table.c.id.desc())
         .limit(1)
     )
-    return query.with_for_update(of=Response) if for_update else query
+    return query.with_for_update(of=table) if for_update else query
 
 
 def latest(session: Session, *, channel: str, respondent_ref: str) -> Response | None:

@@ -332,10 +332,13 @@ def browser_state(
 def current_chat(session: Session, user: ChatUser) -> SurveyState | None:
     """The chat user's unfinished response, locked until the transaction ends: two app
     processes handling one chat take turns."""
-    response = responses.latest_in_progress(
+    found = responses.latest_in_progress(
         session, channel=user.channel, respondent_ref=user.ref, for_update=True
     )
-    return None if response is None else responses.load(session, response)
+    if found is None:
+        return None
+    response, answers = found
+    return responses.load(session, response, answers=answers)
 
 
 def latest_chat(session: Session, user: ChatUser) -> Response | None:
