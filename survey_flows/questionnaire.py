@@ -175,24 +175,37 @@ class Questionnaire(_Strict):
                 self._section_by_key.setdefault(question.key, section)
         self._conditions = tuple((q, s.when, q.when) for s in sections for q in s.questions)
 
+    def _kept(self) -> dict[str, Any]:
+        """The private attributes, read straight from pydantic's store by the methods every
+        answer calls: `self._x` goes through BaseModel.__getattr__, whose descriptor check
+        raises and catches an AttributeError on each read."""
+        kept: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
+        return kept
+
     def questions(self) -> tuple[Question, ...]:
-        return self._questions
+        questions: tuple[Question, ...] = self._kept()["_questions"]
+        return questions
 
     def derived(self, name: str, work_out: Callable[[], Any]) -> Any:
         """A value worked out from this (immutable) questionnaire once and kept with it."""
-        if name not in self._derived:
-            self._derived[name] = work_out()
-        return self._derived[name]
+        derived: dict[str, Any] = self._kept()["_derived"]
+        if name not in derived:
+            derived[name] = work_out()
+        return derived[name]
 
     def conditions(self) -> tuple[tuple[Question, Condition | None, Condition | None], ...]:
         """Each question in asking order with its section's condition and its own."""
-        return self._conditions
+        conditions: tuple[tuple[Question, Condition | None, Condition | None], ...] = self._kept()[
+            "_conditions"
+        ]
+        return conditions
 
     def question(self, key: str) -> Question:
-        return self._by_key[key]
+        question: Question = self._kept()["_by_key"][key]
+        return question
 
     def has_question(self, key: str) -> bool:
-        return key in self._by_key
+        return key in self._kept()["_by_key"]
 
     def section(self, key: str) -> Section:
         for section in self.sections:
@@ -201,10 +214,12 @@ class Questionnaire(_Strict):
         raise KeyError(key)
 
     def section_questions(self, section: Section) -> list[Question]:
-        return [self._by_key[q.key] for q in section.questions]
+        by_key = self._kept()["_by_key"]
+        return [by_key[q.key] for q in section.questions]
 
     def section_of(self, key: str) -> Section:
-        return self._section_by_key[key]
+        section: Section = self._kept()["_section_by_key"][key]
+        return section
 
     def elements(self) -> list[Element]:
         return [
