@@ -60,10 +60,19 @@ class HeadersMiddleware:
 
 class SecurityHeadersMiddleware(HeadersMiddleware):
     def add(self, scope: Scope, headers: MutableHeaders) -> None:
-        for name, value in SECURITY_HEADERS:
-            headers.setdefault(name, value)
-        if scope.get("scheme") == "https":
-            headers.setdefault(*HSTS)
+        # One look at the response's own headers, not one per header added (setdefault
+        # scans them each time): every response of every citizen passes here.
+        present = {name for name, _ in headers.raw}
+        wanted = _SECURE_RAW if scope.get("scheme") == "https" else _SECURITY_RAW
+        headers.raw.extend(header for header in wanted if header[0] not in present)
+
+
+def _raw(*headers: tuple[str, str]) -> tuple[tuple[bytes, bytes], ...]:
+    return tuple((name.encode("latin-1"), value.encode("latin-1")) for name, value in headers)
+
+
+_SECURITY_RAW = _raw(*SECURITY_HEADERS)
+_SECURE_RAW = _raw(*SECURITY_HEADERS, HSTS)
 
 
 class NoStoreMiddleware(HeadersMiddleware):
