@@ -132,7 +132,9 @@ def telegram_router(context: AppContext) -> APIRouter:
         else:
             handling = dispatcher.feed_update(bot, update, **handed)
         try:
-            result = await asyncio.wait_for(handling, timeout=settings.webhook_deadline_seconds)
+            # asyncio.timeout, not wait_for: wait_for wraps the handling in a task of its own.
+            async with asyncio.timeout(settings.webhook_deadline_seconds):
+                result = await handling
         except UpdateFailed:
             return _refusal(503, "Service Unavailable")
         except TimeoutError:

@@ -220,7 +220,7 @@ def page_questions(state: SurveyState, page: FormPage) -> tuple[Question, ...]:
     """The questions of `page` that are shown: those that apply or may still apply once
     this page is answered (the procedure beside the screening question), less what the
     entry answered."""
-    keys = _shown_keys(state, state.possible())
+    keys: set[str] = state.derived("shown_possible", lambda: _shown_keys(state, state.possible()))
     return tuple(q for q in page.questions() if q.key in keys)
 
 
