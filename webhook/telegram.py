@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import hmac
 import itertools
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -54,6 +55,26 @@ logger = logging.getLogger(__name__)
 def authentic(sent: str | None, expected: str) -> bool:
     # Constant time, so the secret cannot be guessed a character at a time.
     return sent is not None and hmac.compare_digest(sent.encode(), expected.encode())
+
+
+# What a tap's handler reads of the tapped message (bot/telegram/context.py: its id and chat;
+# the date is required of a message).
+TAPPED_MESSAGE_FIELDS = ("message_id", "date", "chat")
+
+
+def parse_update(body: bytes, bot: Bot) -> Update:
+    """The update as aiogram's model (ValueError when it is none).
+
+    A tap carries the whole tapped message, its text and its keyboard, and aiogram builds an
+    object with a hook of its own for each button: that was most of a tap's parsing, and
+    nearly as much as storing its answer. The handler reads only the message's id and chat,
+    so the rest is left out before the update is checked."""
+    raw = json.loads(body)
+    query = raw.get("callback_query") if isinstance(raw, dict) else None
+    message = query.get("message") if isinstance(query, dict) else None
+    if isinstance(query, dict) and isinstance(message, dict):
+        query["message"] = {k: message[k] for k in TAPPED_MESSAGE_FIELDS if k in message}
+    return Update.model_validate(raw, context={"bot": bot})
 
 
 def _refusal(status_code: int, description: str) -> JSONResponse:
@@ -120,8 +141,8 @@ def telegram_router(context: AppContext) -> APIRouter:
         except HailongError as error:  # an app-wide body limit got there first
             return _refusal(error.status_code, "Bad Request")
         try:
-            update = Update.model_validate_json(body, context={"bot": bot})
-        except ValidationError:
+            update = parse_update(body, bot)
+        except (ValueError, ValidationError):  # not JSON, or not an update
             return _refusal(400, "Bad Request: not a Telegram update")
         deferred: list[BotCall] = []
         handed: dict[str, Any] = {DEFERRED_CALLS: deferred}
