@@ -71,6 +71,26 @@ class TestBody:
         assert response.status_code == 400
         assert row_counts(engine) == before
 
+    def test_a_tap_without_its_message_s_chat_is_a_400(
+        self, client: TestClient, office: Office, engine: Engine
+    ) -> None:
+        # The webhook cuts a tap's message down before checking it: what it keeps must still
+        # be checked (a tap's handler answers in the message's chat).
+        before = row_counts(engine)
+        tap = {
+            "update_id": 7,
+            "callback_query": {
+                "id": "1",
+                "from": {"id": 5, "is_bot": False, "first_name": "A"},
+                "chat_instance": "1",
+                "data": "a:1:1",
+                "message": {"message_id": 3, "date": 1, "text": "Câu hỏi"},
+            },
+        }
+        response = client.post(WEBHOOK_PATH, json=tap, headers=webhook_headers())
+        assert response.status_code == 400
+        assert row_counts(engine) == before
+
     def test_oversized_body_is_a_413_and_nothing_is_stored(
         self,
         client: TestClient,
