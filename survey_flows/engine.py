@@ -115,9 +115,6 @@ class _Unanswered:
 
 
 _UNANSWERED = _Unanswered()
-# Signatures remembered per questionnaire before the memory starts afresh. A path hangs on a
-# handful of yes/no answers, so a real questionnaire has a few dozen signatures at most.
-_REMEMBERED_LIMIT = 1024
 
 
 def path_signature(questionnaire: Questionnaire, answers: Answers) -> tuple[object, ...]:
@@ -139,15 +136,10 @@ def _remembered(
 ) -> tuple[Question, ...]:
     """work_out(questionnaire, answers), worked out once per path signature: every answer
     of every citizen asks for the path again, and it is the same few paths each time."""
-    memory: dict[tuple[str, tuple[object, ...]], tuple[Question, ...]] = questionnaire.derived(
-        "remembered_paths", dict
+    found: tuple[Question, ...] = questionnaire.remembered(
+        (name, path_signature(questionnaire, answers)),
+        lambda: tuple(work_out(questionnaire, answers)),
     )
-    key = (name, path_signature(questionnaire, answers))
-    found = memory.get(key)
-    if found is None:
-        if len(memory) >= _REMEMBERED_LIMIT:
-            memory.clear()
-        found = memory[key] = tuple(work_out(questionnaire, answers))
     return found
 
 

@@ -6,7 +6,7 @@ once, each with a place they can find (`sections[2](A).questions[1](A2).text.en`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import resources
@@ -140,6 +140,12 @@ DEFAULT_YES_NO = (
 )
 
 
+# Values Questionnaire.remembered keeps before it starts afresh. A path hangs on a handful of
+# yes/no answers: a real questionnaire has a few dozen paths, times a few channels and names.
+REMEMBERED_LIMIT = 4096
+_NOT_YET = object()
+
+
 class Questionnaire(_Strict):
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
     title: Label
@@ -192,6 +198,19 @@ class Questionnaire(_Strict):
         if name not in derived:
             derived[name] = work_out()
         return derived[name]
+
+    def remembered(self, key: Hashable, work_out: Callable[[], Any]) -> Any:
+        """`work_out()` kept under `key` for values that depend on the answers as well (the
+        paths they lead through): a bounded memory that starts afresh when full. Threads
+        share it; a lost race works a value out twice, never wrongly. The value is shared:
+        never change it."""
+        memory: dict[Hashable, Any] = self.derived("remembered", dict)
+        found = memory.get(key, _NOT_YET)
+        if found is _NOT_YET:
+            if len(memory) >= REMEMBERED_LIMIT:
+                memory.clear()
+            found = memory[key] = work_out()
+        return found
 
     def conditions(self) -> tuple[tuple[Question, Condition | None, Condition | None], ...]:
         """Each question in asking order with its section's condition and its own."""

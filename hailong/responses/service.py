@@ -75,23 +75,8 @@ class SurveyState:
         answers the path hangs on (survey_flows.engine.path_signature): the engine's paths
         and the pages they lead through. Worked out once per process for each path, as
         every request of every citizen asks for them; the value is shared, never changed."""
-        memory: dict[tuple[str, str, tuple[object, ...]], Any] = self.questionnaire.derived(
-            "survey_state", dict
-        )
         key = (name, self.response.channel, path_signature(self.questionnaire, self.answers))
-        found = memory.get(key, _NOT_YET)
-        if found is _NOT_YET:
-            # Threads share the memory: a lost race works a value out twice, never wrongly.
-            if len(memory) >= _DERIVED_LIMIT:
-                memory.clear()
-            found = memory[key] = work_out()
-        return found
-
-
-# Values SurveyState.derived keeps per questionnaire before it starts afresh (a few paths
-# times a few channels times four names in practice).
-_DERIVED_LIMIT = 4096
-_NOT_YET = object()
+        return self.questionnaire.remembered(key, work_out)
 
 
 def start(
