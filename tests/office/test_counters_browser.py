@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -109,33 +109,29 @@ def test_ward_staff_run_their_counters(
 
 
 def test_another_wards_counter_is_not_found(
-    browser: Browser,  # noqa: F811
+    office_context: BrowserContext,
     demo: DemoOffice,
 ) -> None:
     theirs = a_counter_of(demo, demo.ward_b)
     with run_server(demo.env(), free_port()) as server:
-        context = browser.new_context(viewport=OFFICE_PC)
-        try:
-            page = context.new_page()
-            sign_in(page, server.url, WARD_A)
-            for path in (
-                f"/office/counters/{theirs}/revoke",
-                f"/office/counters/{theirs}/poster.pdf",
-                f"/office/counters?unit={demo.ward_b}",
-            ):
-                answer = page.request.get(f"{server.url}{path}")
-                assert answer.status == 404, path
-                assert demo.ward_b_name not in answer.text()
-            # A post with a valid form token, aimed at their counter.
-            page.goto(f"{server.url}/office/counters")
-            token = page.locator("input[name=csrf_token]").first.get_attribute("value")
-            answer = page.request.post(
-                f"{server.url}/office/counters/{theirs}/revoke",
-                form={"csrf_token": token or ""},
-            )
-            assert answer.status == 404
-            page.reload()
-            assert page.locator(f"tr[data-counter='{theirs}']").count() == 0
-            assert still_active(demo, theirs)
-        finally:
-            context.close()
+        page = office_context.new_page()
+        sign_in(page, server.url, WARD_A)
+        for path in (
+            f"/office/counters/{theirs}/revoke",
+            f"/office/counters/{theirs}/poster.pdf",
+            f"/office/counters?unit={demo.ward_b}",
+        ):
+            answer = page.request.get(f"{server.url}{path}")
+            assert answer.status == 404, path
+            assert demo.ward_b_name not in answer.text()
+        # A post with a valid form token, aimed at their counter.
+        page.goto(f"{server.url}/office/counters")
+        token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+        answer = page.request.post(
+            f"{server.url}/office/counters/{theirs}/revoke",
+            form={"csrf_token": token or ""},
+        )
+        assert answer.status == 404
+        page.reload()
+        assert page.locator(f"tr[data-counter='{theirs}']").count() == 0
+        assert still_active(demo, theirs)

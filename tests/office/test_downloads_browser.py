@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, BrowserContext
 from pypdf import PdfReader
 
 from tests.office.conftest import OFFICE_PC, sign_in
@@ -50,24 +50,20 @@ def test_an_official_downloads_the_index_the_report_and_the_responses(
 
 
 def test_another_wards_download_is_not_found(
-    browser: Browser,  # noqa: F811
+    office_context: BrowserContext,
     demo: DemoOffice,
 ) -> None:
     with run_server(demo.env(), free_port()) as server:
-        context = browser.new_context(viewport=OFFICE_PC)
-        try:
-            page = context.new_page()
-            sign_in(page, server.url, WARD_A)
-            for path in (
-                f"/office/downloads?unit={demo.ward_b}",
-                f"/office/downloads/file?file=index.csv&period={demo.period}&unit={demo.ward_b}",
-                f"/office/downloads/file?file=responses.csv&period={demo.period}&unit={demo.ward_b}",
-            ):
-                answer = page.request.get(f"{server.url}{path}")
-                assert answer.status == 404, path
-                assert demo.ward_b_name not in answer.text()
-        finally:
-            context.close()
+        page = office_context.new_page()
+        sign_in(page, server.url, WARD_A)
+        for path in (
+            f"/office/downloads?unit={demo.ward_b}",
+            f"/office/downloads/file?file=index.csv&period={demo.period}&unit={demo.ward_b}",
+            f"/office/downloads/file?file=responses.csv&period={demo.period}&unit={demo.ward_b}",
+        ):
+            answer = page.request.get(f"{server.url}{path}")
+            assert answer.status == 404, path
+            assert demo.ward_b_name not in answer.text()
 
 
 def test_csv_for_excel_in_vietnamese(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 from sqlalchemy import select
 
 from hailong.db import make_engine, make_sessionmaker
@@ -77,19 +77,15 @@ def test_an_official_runs_a_period_and_its_quotas(
 
 
 def test_ward_staff_have_no_periods_page(
-    browser: Browser,  # noqa: F811
+    office_context: BrowserContext,
     demo: DemoOffice,
 ) -> None:
     with run_server(demo.env(), free_port()) as server:
-        context = browser.new_context(viewport=OFFICE_PC)
-        try:
-            page = context.new_page()
-            sign_in(page, server.url, WARD_A)
-            assert page.get_by_role("link", name="Đợt khảo sát").count() == 0
-            answer = page.goto(f"{server.url}/office/periods")
-            assert answer is not None and answer.status == 403
-        finally:
-            context.close()
+        page = office_context.new_page()
+        sign_in(page, server.url, WARD_A)
+        assert page.get_by_role("link", name="Đợt khảo sát").count() == 0
+        answer = page.goto(f"{server.url}/office/periods")
+        assert answer is not None and answer.status == 403
 
 
 def run_by_the_city(demo: DemoOffice) -> None:

@@ -234,32 +234,28 @@ def test_an_official_of_one_ward_cannot_reach_another_wards_accounts(
 
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_the_navigation_bar_stays_on_one_line(
-    browser: Browser,  # noqa: F811
+    office_context: BrowserContext,
     demo: DemoOffice,
     language: str,
 ) -> None:
     with run_server(demo.env(), free_port()) as server:
-        context = browser.new_context(viewport=OFFICE_PC)
-        try:
-            page = context.new_page()
-            page.goto(f"{server.url}/office/login?lang={language}")
-            one_line = page.locator(".office-bar").bounding_box()
-            assert one_line is not None
-            sign_in_label = "Đăng nhập" if language == "vi" else "Sign in"
-            page.fill("#username", OFFICIAL)
-            page.fill("#password", PASSWORD)
-            page.get_by_role("button", name=sign_in_label).click()
-            for path in ("/office/", "/office/users", "/office/audit"):
-                page.goto(f"{server.url}{path}")
-                bar = page.locator(".office-bar").bounding_box()
-                assert bar is not None and bar["height"] == one_line["height"], path
-            # "More" holds the rest, and opens without a script.
-            more = "Khác" if language == "vi" else "More"
-            page.locator(".office-bar summary", has_text=more).click()
-            audit = "Nhật ký hoạt động" if language == "vi" else "Audit log"
-            audit_link = page.locator(".office-bar").get_by_role("link", name=audit)
-            expect(audit_link).to_be_visible()
-            page.locator("main h1").click()  # a click elsewhere closes it again
-            expect(audit_link).to_be_hidden()
-        finally:
-            context.close()
+        page = office_context.new_page()
+        page.goto(f"{server.url}/office/login?lang={language}")
+        one_line = page.locator(".office-bar").bounding_box()
+        assert one_line is not None
+        sign_in_label = "Đăng nhập" if language == "vi" else "Sign in"
+        page.fill("#username", OFFICIAL)
+        page.fill("#password", PASSWORD)
+        page.get_by_role("button", name=sign_in_label).click()
+        for path in ("/office/", "/office/users", "/office/audit"):
+            page.goto(f"{server.url}{path}")
+            bar = page.locator(".office-bar").bounding_box()
+            assert bar is not None and bar["height"] == one_line["height"], path
+        # "More" holds the rest, and opens without a script.
+        more = "Khác" if language == "vi" else "More"
+        page.locator(".office-bar summary", has_text=more).click()
+        audit = "Nhật ký hoạt động" if language == "vi" else "Audit log"
+        audit_link = page.locator(".office-bar").get_by_role("link", name=audit)
+        expect(audit_link).to_be_visible()
+        page.locator("main h1").click()  # a click elsewhere closes it again
+        expect(audit_link).to_be_hidden()

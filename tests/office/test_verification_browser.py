@@ -5,7 +5,7 @@ the rejected one leaves the index."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 
 from hailong.demo_data import PROCEDURES
 from tests.office.conftest import OFFICE_PC, sign_in
@@ -82,16 +82,12 @@ def test_approve_one_reject_another_with_a_comment(
 
 
 def test_ward_staff_do_not_verify(
-    browser: Browser,  # noqa: F811
+    office_context: BrowserContext,
     demo: DemoOffice,
 ) -> None:
     with run_server(demo.env(), free_port()) as server:
-        context = browser.new_context(viewport=OFFICE_PC)
-        try:
-            page = context.new_page()
-            sign_in(page, server.url, WARD_A)
-            assert page.get_by_role("link", name="Kiểm tra phiếu").count() == 0
-            answer = page.goto(f"{server.url}/office/responses")
-            assert answer is not None and answer.status == 403
-        finally:
-            context.close()
+        page = office_context.new_page()
+        sign_in(page, server.url, WARD_A)
+        assert page.get_by_role("link", name="Kiểm tra phiếu").count() == 0
+        answer = page.goto(f"{server.url}/office/responses")
+        assert answer is not None and answer.status == 403
