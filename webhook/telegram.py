@@ -37,7 +37,7 @@ from bot.telegram.factory import (
     update_context_middleware,
     webhook_secret,
 )
-from bot.telegram.taps import feed_tap
+from bot.telegram.taps import ButtonTap, feed_tap, is_tap, read_tap
 from hailong.errors import HailongError
 from webhook.limits import BodyTooLarge, bounded_body
 
@@ -57,23 +57,12 @@ def authentic(sent: str | None, expected: str) -> bool:
     return sent is not None and hmac.compare_digest(sent.encode(), expected.encode())
 
 
-# What a tap's handler reads of the tapped message (bot/telegram/context.py: its id and chat;
-# the date is required of a message).
-TAPPED_MESSAGE_FIELDS = ("message_id", "date", "chat")
-
-
-def parse_update(body: bytes, bot: Bot) -> Update:
-    """The update as aiogram's model (ValueError when it is none).
-
-    A tap carries the whole tapped message, its text and its keyboard, and aiogram builds an
-    object with a hook of its own for each button: that was most of a tap's parsing, and
-    nearly as much as storing its answer. The handler reads only the message's id and chat,
-    so the rest is left out before the update is checked."""
+def parse_update(body: bytes, bot: Bot) -> Update | ButtonTap:
+    """The update: a tap as what its handler reads (bot.telegram.taps), any other as
+    aiogram's model. ValueError when it is none."""
     raw = json.loads(body)
-    query = raw.get("callback_query") if isinstance(raw, dict) else None
-    message = query.get("message") if isinstance(query, dict) else None
-    if isinstance(query, dict) and isinstance(message, dict):
-        query["message"] = {k: message[k] for k in TAPPED_MESSAGE_FIELDS if k in message}
+    if isinstance(raw, dict) and is_tap(raw):
+        return read_tap(raw)
     return Update.model_validate(raw, context={"bot": bot})
 
 
@@ -148,8 +137,8 @@ def telegram_router(context: AppContext) -> APIRouter:
         handed: dict[str, Any] = {DEFERRED_CALLS: deferred}
         # Not feed_webhook_update: past its own 55 s it answers 200 and goes on storing in
         # the background, where a failure loses the update for good.
-        if update.callback_query is not None:
-            handling = feed_tap(middleware, bot, update, **handed)
+        if isinstance(update, ButtonTap):
+            handling = feed_tap(middleware, update, bot=bot, **handed)
         else:
             handling = dispatcher.feed_update(bot, update, **handed)
         try:

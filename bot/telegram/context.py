@@ -19,7 +19,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.enums import ChatType
-from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, Update, User
+from aiogram.types import Chat, Message, TelegramObject, Update, User
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat.conversation import Citizen, Reply, Turn
@@ -40,6 +40,14 @@ DEFERRED_CALLS = "telegram_deferred_calls"
 
 class UpdateFailed(Exception):
     """Storage failed while handling an update; the webhook answers 503 and Telegram retries."""
+
+
+@dataclass(frozen=True)
+class Tapped:
+    """The message whose button was tapped: where the tap's edit and next question go."""
+
+    chat_id: int
+    message_id: int
 
 
 @dataclass
@@ -72,12 +80,11 @@ class UpdateContext:
             return None
         return self._respond([rendering.send(message.chat.id, reply.message)])
 
-    def to_tap(self, query: CallbackQuery, reply: Reply) -> Method | None:
+    def to_tap(self, query_id: str, tapped: Tapped | None, reply: Reply) -> Method | None:
         # Always answered: the button's spinner runs until it is.
-        methods = [rendering.answer_tap(query.id, reply.notice, alert=reply.alert)]
-        target = query.message
-        if target is not None:
-            chat_id, message_id = target.chat.id, target.message_id
+        methods = [rendering.answer_tap(query_id, reply.notice, alert=reply.alert)]
+        if tapped is not None:
+            chat_id, message_id = tapped.chat_id, tapped.message_id
             if reply.edit is not None:
                 methods.append(rendering.edit_text(chat_id, message_id, reply.edit))
             elif reply.buttons is not None:
@@ -119,22 +126,46 @@ class UpdateContextMiddleware(BaseMiddleware):
     ) -> Any:
         user: User | None = data.get("event_from_user")
         chat: Chat | None = data.get("event_chat")
-        if not isinstance(event, Update) or user is None or user.is_bot:
+        if not isinstance(event, Update) or user is None:
             return None
-        if chat is None or chat.type != ChatType.PRIVATE:
-            # Surveys are private: a group or channel gets nothing, and nothing is stored.
+        context = self.context_for(
+            event.update_id,
+            user_id=user.id,
+            is_bot=user.is_bot,
+            language_code=user.language_code,
+            chat_type=None if chat is None else chat.type,
+        )
+        if context is None:
+            return None
+        data["update_context"] = context
+        return await self.hand_over(context, await handler(event, data), data)
+
+    def context_for(
+        self,
+        update_id: int,
+        *,
+        user_id: int,
+        is_bot: bool,
+        language_code: str | None,
+        chat_type: str | None,
+    ) -> UpdateContext | None:
+        """The update's context; None for a bot's update or one from a chat that is not
+        private (surveys are private: a group or channel gets nothing, and nothing is
+        stored)."""
+        if is_bot or chat_type != ChatType.PRIVATE:
             return None
         citizen = Citizen(
             channel=CHANNEL,
-            ref=respondent_ref(self.secret, CHANNEL, user.id),
-            language=pick_language(user.language_code),
+            ref=respondent_ref(self.secret, CHANNEL, user_id),
+            language=pick_language(language_code),
         )
         turn = Turn(
             citizen=citizen, catalogs=self.catalogs, secret=self.secret, limiter=self.limiter
         )
-        context = UpdateContext(sessions=self.sessions, update_id=event.update_id, turn=turn)
-        data["update_context"] = context
-        result = await handler(event, data)
+        return UpdateContext(sessions=self.sessions, update_id=update_id, turn=turn)
+
+    async def hand_over(self, context: UpdateContext, result: Any, data: dict[str, Any]) -> Any:
+        """What the handler's result becomes once it has been handled."""
         deferred: list[Method] | None = data.get(DEFERRED_CALLS)
         if deferred is not None:
             # The webhook makes them after its response is sent: the next question does not

@@ -1,42 +1,116 @@
-"""Button taps, most of what the webhook receives, handed straight to their handler.
+"""Button taps, most of what the webhook receives, read and handed straight to their handler.
 
-For a tap, aiogram's Dispatcher runs its error and user-context middlewares and offers the
-update to each router's callback-query observers in turn, and only answers.on_button takes
-taps, with no filter. The webhook hands a tap to that handler directly, through the same
-UpdateContextMiddleware with the user and chat that aiogram's user-context middleware finds
-for a callback query: the same work for a fraction of the dispatcher's cost. Every other
-update goes through the dispatcher (and polling sends taps there too).
+A tap carries the whole tapped message, its text and its keyboard, and aiogram's Update model
+builds an object with a hook of its own for each button: that was most of a tap's parsing,
+and nearly as much as storing its answer. Its handler reads only who tapped, what the button
+says and which message it was on, so the webhook checks just those fields (pydantic, as lax
+as aiogram's own models) and hands them to the handler through the same
+UpdateContextMiddleware the dispatcher runs, skipping the dispatcher, whose routers would only
+find answers.on_button for a tap. Every other update goes through aiogram (and polling sends
+taps there too).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NotRequired
 
-from aiogram import Bot
-from aiogram.types import TelegramObject, Update
+from pydantic import TypeAdapter
 
-from bot.telegram.context import UpdateContextMiddleware
+# pydantic reads TypedDicts from typing only on Python 3.12 and later.
+from typing_extensions import TypedDict
+
+from bot.telegram.context import Tapped, UpdateContextMiddleware
 from bot.telegram.handlers import answers
 
 
-async def feed_tap(
-    middleware: UpdateContextMiddleware, bot: Bot, update: Update, **kwargs: Any
-) -> Any:
-    """What Dispatcher.feed_update returns for an update with a callback query."""
-    query = update.callback_query
-    if query is None:
-        raise ValueError("not a tap")
-    message = query.message
-    data: dict[str, Any] = {
-        **kwargs,
-        "bot": bot,
-        "event_from_user": query.from_user,
-        "event_chat": None if message is None else message.chat,
-    }
-    return await middleware(_on_tap, update, data)
+class _Chat(TypedDict):
+    id: int
+    type: str
 
 
-async def _on_tap(event: TelegramObject, data: dict[str, Any]) -> Any:
-    if not isinstance(event, Update) or event.callback_query is None:
-        raise ValueError("not a tap")
-    return await answers.on_button(event.callback_query, data["update_context"])
+class _Message(TypedDict):
+    # The date is required of a message (0 for one too old to be shown: still its chat's).
+    message_id: int
+    date: int
+    chat: _Chat
+
+
+class _User(TypedDict):
+    id: int
+    is_bot: bool
+    first_name: str
+    language_code: NotRequired[str]
+
+
+# "from" is a keyword, hence the functional form.
+_Query = TypedDict(
+    "_Query",
+    {
+        "id": str,
+        "from": _User,
+        "chat_instance": str,
+        "message": NotRequired[_Message],
+        "data": NotRequired[str],
+    },
+)
+
+
+class _TapUpdate(TypedDict):
+    update_id: int
+    callback_query: _Query
+
+
+_TAP_UPDATE = TypeAdapter(_TapUpdate)
+
+
+@dataclass(frozen=True)
+class ButtonTap:
+    """What a tap's handler needs of a callback_query update."""
+
+    update_id: int
+    query_id: str
+    user_id: int
+    is_bot: bool
+    language_code: str | None
+    data: str
+    tapped: Tapped | None
+    chat_type: str | None
+
+
+def is_tap(update: dict[str, Any]) -> bool:
+    return "callback_query" in update
+
+
+def read_tap(update: dict[str, Any]) -> ButtonTap:
+    """The tap in a decoded callback_query update; pydantic's ValidationError (a ValueError)
+    when it is not a well-formed one."""
+    checked = _TAP_UPDATE.validate_python(update)
+    query = checked["callback_query"]
+    user = query["from"]
+    message = query.get("message")
+    return ButtonTap(
+        update_id=checked["update_id"],
+        query_id=query["id"],
+        user_id=user["id"],
+        is_bot=user["is_bot"],
+        language_code=user.get("language_code"),
+        data=query.get("data", ""),
+        tapped=None if message is None else Tapped(message["chat"]["id"], message["message_id"]),
+        chat_type=None if message is None else message["chat"]["type"],
+    )
+
+
+async def feed_tap(middleware: UpdateContextMiddleware, tap: ButtonTap, **data: Any) -> Any:
+    """What Dispatcher.feed_update returns for the tap's update."""
+    context = middleware.context_for(
+        tap.update_id,
+        user_id=tap.user_id,
+        is_bot=tap.is_bot,
+        language_code=tap.language_code,
+        chat_type=tap.chat_type,
+    )
+    if context is None:
+        return None
+    result = await answers.take_button(context, tap.query_id, tap.data, tap.tapped)
+    return await middleware.hand_over(context, result, data)

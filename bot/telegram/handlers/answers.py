@@ -10,13 +10,21 @@ from aiogram.types import CallbackQuery
 
 from bot.chat import conversation, payloads
 from bot.telegram.calls import BotCall
-from bot.telegram.context import UpdateContext
+from bot.telegram.context import Tapped, UpdateContext
 
 
 async def on_button(query: CallbackQuery, update_context: UpdateContext) -> BotCall | None:
-    payload = payloads.parse(query.data or "")
-    work = partial(conversation.take_button, payload=payload)
-    return update_context.to_tap(query, await update_context.transact(work, tapped=True))
+    message = query.message
+    tapped = None if message is None else Tapped(message.chat.id, message.message_id)
+    return await take_button(update_context, query.id, query.data or "", tapped)
+
+
+async def take_button(
+    update_context: UpdateContext, query_id: str, data: str, tapped: Tapped | None
+) -> BotCall | None:
+    """A tap's answer, however the tap came in (the dispatcher, or the webhook's own path)."""
+    work = partial(conversation.take_button, payload=payloads.parse(data))
+    return update_context.to_tap(query_id, tapped, await update_context.transact(work, tapped=True))
 
 
 def setup() -> Router:
