@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import hmac
 import itertools
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -37,7 +36,7 @@ from bot.telegram.factory import (
     update_context_middleware,
     webhook_secret,
 )
-from bot.telegram.taps import ButtonTap, feed_tap, is_tap, read_tap
+from bot.telegram.taps import ButtonTap, feed_tap, read_tap
 from hailong.errors import HailongError
 from webhook.limits import BodyTooLarge, bounded_body
 
@@ -60,10 +59,10 @@ def authentic(sent: str | None, expected: str) -> bool:
 def parse_update(body: bytes, bot: Bot) -> Update | ButtonTap:
     """The update: a tap as what its handler reads (bot.telegram.taps), any other as
     aiogram's model. ValueError when it is none."""
-    raw = json.loads(body)
-    if isinstance(raw, dict) and is_tap(raw):
-        return read_tap(raw)
-    return Update.model_validate(raw, context={"bot": bot})
+    tap = read_tap(body)
+    if tap is not None:
+        return tap
+    return Update.model_validate_json(body, context={"bot": bot})
 
 
 def _refusal(status_code: int, description: str) -> JSONResponse:

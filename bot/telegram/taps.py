@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NotRequired
 
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 # pydantic reads TypedDicts from typing only on Python 3.12 and later.
 from typing_extensions import TypedDict
@@ -78,14 +78,18 @@ class ButtonTap:
     chat_type: str | None
 
 
-def is_tap(update: dict[str, Any]) -> bool:
-    return "callback_query" in update
+def read_tap(body: bytes) -> ButtonTap | None:
+    """The tap in an update's JSON; None when the update is no tap (aiogram reads it then).
 
-
-def read_tap(update: dict[str, Any]) -> ButtonTap:
-    """The tap in a decoded callback_query update; pydantic's ValidationError (a ValueError)
-    when it is not a well-formed one."""
-    checked = _TAP_UPDATE.validate_python(update)
+    Read straight from the bytes: pydantic's JSON parser skips what is not asked for (the
+    tapped message's text and keyboard) without building it. A ValueError (pydantic's
+    ValidationError) when the body is not JSON or the tap is not a well-formed one."""
+    try:
+        checked = _TAP_UPDATE.validate_json(body)
+    except ValidationError as error:
+        if any(e["type"] == "missing" and e["loc"] == ("callback_query",) for e in error.errors()):
+            return None
+        raise
     query = checked["callback_query"]
     user = query["from"]
     message = query.get("message")

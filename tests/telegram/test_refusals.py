@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -227,6 +228,35 @@ class TestOtherChats:
 
         assert (reply.status_code, reply.json()) == (200, {})
         assert watched(engine) == counts
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            pytest.param(
+                {"chat": {"id": -100123456, "type": "group", "title": "Tổ 3"}}, id="group"
+            ),
+            pytest.param({"from": {"id": 99, "is_bot": True, "first_name": "Bot"}}, id="bot"),
+        ],
+    )
+    def test_a_tap_from_a_group_or_a_bot_is_ignored_and_nothing_is_stored(
+        self, client: TestClient, chat: Chat, engine: Engine, office: Office, change: dict[str, Any]
+    ) -> None:
+        chat.send(f"/start {start_payload(office.token)}")
+        shown = chat.with_buttons()
+        data = shown.buttons()[0]["callback_data"]
+        tap = chat.telegram.updates.callback(chat.user, shown, data)
+        changed = copy.deepcopy(tap)
+        query = changed["callback_query"]
+        (query["message"] if "chat" in change else query).update(change)
+        counts = watched(engine)
+
+        reply = client.post(WEBHOOK_PATH, json=changed, headers=webhook_headers())
+
+        assert (reply.status_code, reply.json()) == (200, {})
+        assert watched(engine) == counts
+        # The same tap from the citizen's own chat is an answer.
+        client.post(WEBHOOK_PATH, json=tap, headers=webhook_headers())
+        assert watched(engine)["answer"] == counts["answer"] + 1
 
 
 class TestRevokedMidway:
