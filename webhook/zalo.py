@@ -55,6 +55,7 @@ def zalo_router(context: AppContext) -> APIRouter:
     )
     router = APIRouter()
 
+    @router.post(WEBHOOK_PATH, include_in_schema=False)
     async def receive_event(request: Request) -> Response:
         try:
             raw = await bounded_body(request, settings.max_body_bytes)
@@ -93,6 +94,4 @@ def zalo_router(context: AppContext) -> APIRouter:
             return _answer(500, "Internal Server Error")
         return _answer(200, "OK")
 
-    # A plain route: the chat app's JSON needs none of FastAPI's parameter handling.
-    router.add_route(WEBHOOK_PATH, receive_event, methods=["POST"], include_in_schema=False)
     return router
