@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat.conversation import Citizen, Reply, Turn
 from bot.chat.delivery import DeliveryFailed, Work, deliver
+from bot.chat.guessing import CodeGuesses
 from bot.telegram import rendering
 from bot.telegram.calls import BotCall, call_all
 from hailong.i18n import Catalogs, pick_language
@@ -160,7 +161,14 @@ class UpdateContextMiddleware(BaseMiddleware):
             language=pick_language(language_code),
         )
         turn = Turn(
-            citizen=citizen, catalogs=self.catalogs, secret=self.secret, limiter=self.limiter
+            citizen=citizen,
+            catalogs=self.catalogs,
+            secret=self.secret,
+            limiter=self.limiter,
+            # Short codes typed into the chat count against the chat user (bot.chat.guessing).
+            guesses=None
+            if self.limiter is None
+            else CodeGuesses.of(self.limiter, channel=CHANNEL, ref=citizen.ref),
         )
         return UpdateContext(sessions=self.sessions, update_id=update_id, turn=turn)
 

@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.chat.guessing import MISSES
+from bot.chat.words import too_many_guesses
 from bot.telegram.factory import WEBHOOK_PATH
 from hailong.counters import service as counters
 from hailong.counters.tokens import SHORT_CODE_ALPHABET, start_payload
@@ -192,6 +194,24 @@ class TestShortCode:
 
         assert_vietnamese_then_english(chat.last.text, UNKNOWN)
         assert watched(engine) == counts
+
+    @pytest.mark.parametrize("misses", [MISSES - 1, MISSES])
+    def test_codes_guessed_again_and_again_are_refused_without_a_look(
+        self, chat: Chat, office: Office, engine: Engine, misses: int
+    ) -> None:
+        unknown = [c * 6 for c in SHORT_CODE_ALPHABET if c * 6 != office.short_code]
+        for code in unknown[:misses]:
+            chat.send(code)
+        counts = watched(engine)
+
+        chat.send(office.short_code)
+
+        if misses < MISSES:
+            # A citizen who mistyped a few times still gets the survey.
+            assert watched(engine)["response"] == counts["response"] + 1
+        else:
+            assert chat.last.text == too_many_guesses(BOT)
+            assert watched(engine) == counts
 
     def test_a_revoked_counters_short_code_says_it_is_no_longer_in_use(
         self, chat: Chat, office: Office, sessions: sessionmaker[Session], engine: Engine
