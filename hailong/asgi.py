@@ -6,8 +6,8 @@ environment; nothing is built at import time.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
-import ctypes.util
 import gc
 
 from fastapi import FastAPI
@@ -36,8 +36,7 @@ def _fewer_malloc_arenas() -> None:
     threads that run the database's work each kept one, a few MB of resident memory apiece
     for no gain (they take turns on the GIL). The same as MALLOC_ARENA_MAX=2 in the
     environment, set here so every way of starting the app gets it; a no-op off glibc."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt(M_ARENA_MAX, MALLOC_ARENAS)
-    except (OSError, AttributeError):
-        pass
+    # The process's own symbols, libc's among them: no library search (find_library would
+    # run ldconfig) at every start.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).mallopt(M_ARENA_MAX, MALLOC_ARENAS)

@@ -44,6 +44,17 @@ class UpdateFailed(Exception):
 
 
 @dataclass(frozen=True)
+class Sender:
+    """Who an update comes from and where, as far as its context reads it."""
+
+    update_id: int
+    user_id: int
+    is_bot: bool
+    language_code: str | None
+    chat_type: str | None  # None: the update names no chat
+
+
+@dataclass(frozen=True)
 class Tapped:
     """The message whose button was tapped: where the tap's edit and next question go."""
 
@@ -129,36 +140,29 @@ class UpdateContextMiddleware(BaseMiddleware):
         chat: Chat | None = data.get("event_chat")
         if not isinstance(event, Update) or user is None:
             return None
-        context = self.context_for(
-            event.update_id,
+        sender = Sender(
+            update_id=event.update_id,
             user_id=user.id,
             is_bot=user.is_bot,
             language_code=user.language_code,
             chat_type=None if chat is None else chat.type,
         )
+        context = self.context_for(sender)
         if context is None:
             return None
         data["update_context"] = context
         return await self.hand_over(context, await handler(event, data), data)
 
-    def context_for(
-        self,
-        update_id: int,
-        *,
-        user_id: int,
-        is_bot: bool,
-        language_code: str | None,
-        chat_type: str | None,
-    ) -> UpdateContext | None:
+    def context_for(self, sender: Sender) -> UpdateContext | None:
         """The update's context; None for a bot's update or one from a chat that is not
         private (surveys are private: a group or channel gets nothing, and nothing is
         stored)."""
-        if is_bot or chat_type != ChatType.PRIVATE:
+        if sender.is_bot or sender.chat_type != ChatType.PRIVATE:
             return None
         citizen = Citizen(
             channel=CHANNEL,
-            ref=respondent_ref(self.secret, CHANNEL, user_id),
-            language=pick_language(language_code),
+            ref=respondent_ref(self.secret, CHANNEL, sender.user_id),
+            language=pick_language(sender.language_code),
         )
         turn = Turn(
             citizen=citizen,
@@ -170,7 +174,7 @@ class UpdateContextMiddleware(BaseMiddleware):
             if self.limiter is None
             else CodeGuesses.of(self.limiter, channel=CHANNEL, ref=citizen.ref),
         )
-        return UpdateContext(sessions=self.sessions, update_id=update_id, turn=turn)
+        return UpdateContext(sessions=self.sessions, update_id=sender.update_id, turn=turn)
 
     async def hand_over(self, context: UpdateContext, result: Any, data: dict[str, Any]) -> Any:
         """What the handler's result becomes once it has been handled."""

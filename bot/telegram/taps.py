@@ -20,7 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 # pydantic reads TypedDicts from typing only on Python 3.12 and later.
 from typing_extensions import TypedDict
 
-from bot.telegram.context import Tapped, UpdateContextMiddleware
+from bot.telegram.context import Sender, Tapped, UpdateContextMiddleware
 from bot.telegram.handlers import answers
 
 
@@ -68,14 +68,10 @@ _TAP_UPDATE = TypeAdapter(_TapUpdate)
 class ButtonTap:
     """What a tap's handler needs of a callback_query update."""
 
-    update_id: int
+    sender: Sender
     query_id: str
-    user_id: int
-    is_bot: bool
-    language_code: str | None
     data: str
     tapped: Tapped | None
-    chat_type: str | None
 
 
 def read_tap(body: bytes) -> ButtonTap | None:
@@ -93,27 +89,24 @@ def read_tap(body: bytes) -> ButtonTap | None:
     query = checked["callback_query"]
     user = query["from"]
     message = query.get("message")
-    return ButtonTap(
+    sender = Sender(
         update_id=checked["update_id"],
-        query_id=query["id"],
         user_id=user["id"],
         is_bot=user["is_bot"],
         language_code=user.get("language_code"),
+        chat_type=None if message is None else message["chat"]["type"],
+    )
+    return ButtonTap(
+        sender=sender,
+        query_id=query["id"],
         data=query.get("data", ""),
         tapped=None if message is None else Tapped(message["chat"]["id"], message["message_id"]),
-        chat_type=None if message is None else message["chat"]["type"],
     )
 
 
 async def feed_tap(middleware: UpdateContextMiddleware, tap: ButtonTap, **data: Any) -> Any:
     """What Dispatcher.feed_update returns for the tap's update."""
-    context = middleware.context_for(
-        tap.update_id,
-        user_id=tap.user_id,
-        is_bot=tap.is_bot,
-        language_code=tap.language_code,
-        chat_type=tap.chat_type,
-    )
+    context = middleware.context_for(tap.sender)
     if context is None:
         return None
     result = await answers.take_button(context, tap.query_id, tap.data, tap.tapped)
