@@ -26,6 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from hailong.models.packing import add_stored
 from hailong.reference import cache_info, track_changes
+from hailong.responses.kept import kept_info
 
 M = TypeVar("M")
 POSTGRESQL = "postgresql"
@@ -170,8 +171,9 @@ def make_engine(url: str, *, reference_tracking: bool = True, **kwargs: Any) -> 
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    # The sessions of one sessionmaker share one in-memory copy of the reference data.
-    return sessionmaker(bind=engine, expire_on_commit=False, info=cache_info())
+    # The sessions of one sessionmaker share one in-memory copy of the reference data, and
+    # the chats' responses as last committed (hailong.responses.kept).
+    return sessionmaker(bind=engine, expire_on_commit=False, info={**cache_info(), **kept_info()})
 
 
 @contextmanager

@@ -10,9 +10,24 @@ from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, TextClause, bindparam, delete, func, select, text, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    Table,
+    TextClause,
+    bindparam,
+    column,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.elements import ColumnClause
+from sqlalchemy.sql.selectable import TextualSelect
 
 from hailong.db import attached, dialect_insert, is_postgresql, typed_text
 from hailong.errors import HailongError
@@ -26,8 +41,10 @@ from hailong.models import (
     ResponseStatus,
 )
 from hailong.models.base import utcnow
+from hailong.models.reference_version import REFERENCE_ROW
 from hailong.questionnaires.service import cached_questionnaire
 from hailong.reference import remember_version, version_column
+from hailong.responses import kept
 from hailong.tallies import service as tallies
 from survey_flows import (
     Question,
@@ -398,15 +415,26 @@ class ChatEvent:
 def record_chat_event(
     session: Session, *, channel: str, event_id: str, respondent_ref: str
 ) -> ChatEvent:
-    """record_event and preferred_language in one statement: every chat event needs both."""
+    """record_event and preferred_language in one statement: every chat event needs both.
+
+    The statement brings along what the event's reads would otherwise ask for first: the
+    reference data's version (hailong.reference) and, on SQLite, which response the chat is
+    answering as of which write (hailong.responses.kept)."""
     row = {
         "channel": channel,
         "event_id": event_id,
         "received_at": utcnow(),
         "respondent_ref": respondent_ref,
     }
-    found = session.execute(_chat_event_insert(), row).first()
-    return ChatEvent(new=False) if found is None else ChatEvent(new=True, language=found[1])
+    sqlite = not is_postgresql(session)
+    found = session.execute(_chat_event_insert(sqlite), row).first()
+    if found is None:
+        return ChatEvent(new=False)
+    remember_version(session, found.reference_version)
+    if sqlite:
+        key = kept.ChatKey.of(found.current_id, found.current_updated_at)
+        kept.note_current(session, (channel, respondent_ref), key)
+    return ChatEvent(new=True, language=found.language)
 
 
 @cache
@@ -421,19 +449,45 @@ def _event_insert() -> TextClause:
     )
 
 
+# The chat's in-progress response, as latest_in_progress finds it.
+_CURRENT = (
+    "FROM response WHERE response.channel = :channel"
+    " AND response.respondent_ref = :respondent_ref"
+    f" AND response.status = '{ResponseStatus.in_progress.value}'"
+    " ORDER BY response.id DESC LIMIT 1"
+)
+
+
 @cache
-def _chat_event_insert() -> TextClause:
-    """_event_insert returning the respondent's chosen language too (both databases allow a
-    subquery in RETURNING)."""
-    return typed_text(
+def _chat_event_insert(with_current: bool) -> TextualSelect:
+    """_event_insert returning the respondent's chosen language and the reference data's
+    version too, and `with_current` the chat's current response's id and updated_at (both
+    databases allow a subquery in RETURNING)."""
+    returning = [
+        "id",
+        "(SELECT language FROM chat_language WHERE chat_language.channel = :channel"
+        " AND chat_language.respondent_ref = :respondent_ref) AS language",
+        f"(SELECT version FROM reference_version WHERE id = {REFERENCE_ROW}) AS reference_version",
+    ]
+    columns: list[ColumnClause[Any]] = [
+        column("id", Integer),
+        column("language", String),
+        column("reference_version", Integer),
+    ]
+    if with_current:
+        returning += [
+            f"(SELECT response.id {_CURRENT}) AS current_id",
+            f"(SELECT response.updated_at {_CURRENT}) AS current_updated_at",
+        ]
+        updated_at = cast(Table, Response.__table__).c.updated_at
+        columns += [column("current_id", Integer), column("current_updated_at", updated_at.type)]
+    statement = typed_text(
         "INSERT INTO inbound_event (channel, event_id, received_at)"
         " VALUES (:channel, :event_id, :received_at)"
-        " ON CONFLICT (channel, event_id) DO NOTHING"
-        " RETURNING id, (SELECT language FROM chat_language"
-        " WHERE chat_language.channel = :channel"
-        " AND chat_language.respondent_ref = :respondent_ref)",
+        " ON CONFLICT (channel, event_id) DO NOTHING RETURNING " + ", ".join(returning),
         InboundEvent.__table__,
     )
+    return statement.columns(*columns)
 
 
 def preferred_language(session: Session, *, channel: str, respondent_ref: str) -> str | None:

@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from hailong.counters.service import RevokedCounterCode
-from hailong.db import is_postgresql
+from hailong.db import attached, is_postgresql
 from hailong.errors import BadInput, HailongError
 from hailong.i18n import N_
 from hailong.models import Counter, Period, Response, ResponseStatus, Unit
@@ -31,6 +31,7 @@ from hailong.models.base import utcnow
 from hailong.periods.service import ensure_still_open, open_period, today_in_vietnam
 from hailong.ratelimit import RateLimiter
 from hailong.reference import cached, detached_copy
+from hailong.responses import kept
 from hailong.responses import service as responses
 from hailong.responses.service import ResponseFinished, SurveyState
 from hailong.survey import invitations, steps
@@ -218,7 +219,7 @@ def _start_chat(
         language = existing.response.language
         _set_status(existing.response, ResponseStatus.abandoned)
     state = _create(session, place, language=language, respondent_ref=user.ref)
-    return Started(state, place, resumed=False)
+    return Started(_registered(session, (user.channel, user.ref), state), place, resumed=False)
 
 
 def _start_invitation(
@@ -331,14 +332,38 @@ def browser_state(
 
 def current_chat(session: Session, user: ChatUser) -> SurveyState | None:
     """The chat user's unfinished response, locked until the transaction ends: two app
-    processes handling one chat take turns."""
+    processes handling one chat take turns. From the copy this process kept when it last
+    committed the chat's work, when the transaction finds it current (hailong.responses.kept);
+    kept in its turn once this transaction commits."""
+    chat = (user.channel, user.ref)
+    noted, key = kept.noted_current(session, chat)
+    if noted:
+        # SQLite: the event's record said which response, under the write lock.
+        if key is None:
+            return None
+        copy = kept.kept_for(session, chat, key)
+        if copy is not None:
+            response = attached(session, Response, copy.row)
+            return _registered(
+                session, chat, responses.load(session, response, answers=dict(copy.answers))
+            )
     found = responses.latest_in_progress(
         session, channel=user.channel, respondent_ref=user.ref, for_update=True
     )
     if found is None:
         return None
     response, answers = found
-    return responses.load(session, response, answers=answers)
+    if answers is None:
+        # PostgreSQL: the row is read and locked; its answers, from the copy if it is of this
+        # very write.
+        copy = kept.kept_for(session, chat, kept.ChatKey.of(response.id, response.updated_at))
+        answers = None if copy is None else dict(copy.answers)
+    return _registered(session, chat, responses.load(session, response, answers=answers))
+
+
+def _registered(session: Session, chat: kept.Chat, state: SurveyState) -> SurveyState:
+    kept.register(session, chat, state)
+    return state
 
 
 def latest_chat(session: Session, user: ChatUser) -> Response | None:
