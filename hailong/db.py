@@ -26,7 +26,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from hailong.models.packing import add_stored
 from hailong.reference import cache_info, track_changes
-from hailong.responses.kept import kept_info
 
 M = TypeVar("M")
 POSTGRESQL = "postgresql"
@@ -171,6 +170,9 @@ def make_engine(url: str, *, reference_tracking: bool = True, **kwargs: Any) -> 
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    # Here, not at the top: the chats' store reads rows the way attached() does (this module).
+    from hailong.responses.kept import kept_info
+
     # The sessions of one sessionmaker share one in-memory copy of the reference data, and
     # the chats' responses as last committed (hailong.responses.kept).
     return sessionmaker(bind=engine, expire_on_commit=False, info={**cache_info(), **kept_info()})
@@ -213,7 +215,7 @@ def attached(session: Session, model: type[M], row: Mapping[Any, Any]) -> M:
     already, if any), without the ORM's per-query loading machinery: on a hot path that
     machinery costs more than the query."""
     mapper = inspect(model, raiseerr=True)
-    columns = _column_names(mapper)
+    columns = column_names(mapper)
     key = mapper.identity_key_from_primary_key(
         tuple(row[column.name] for column in mapper.primary_key)
     )
@@ -234,7 +236,7 @@ def attached(session: Session, model: type[M], row: Mapping[Any, Any]) -> M:
 
 
 @cache
-def _column_names(mapper: Mapper[Any]) -> dict[str, str]:
+def column_names(mapper: Mapper[Any]) -> dict[str, str]:
     """Attribute name: column name, of a mapped class's columns."""
     return {attr.key: attr.columns[0].name for attr in mapper.column_attrs}
 

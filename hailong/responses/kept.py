@@ -28,8 +28,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import inspect
+from sqlalchemy.orm.base import instance_dict
 
-from hailong.models import ResponseStatus
+from hailong.db import column_names
+from hailong.models import Response, ResponseStatus
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -164,16 +166,14 @@ def _copy(state: SurveyState) -> KeptChat | None:
     """The state's response and answers as committed; None when it is not in progress, or
     when a column is not loaded (never a read after the commit)."""
     response = state.response
-    loaded = inspect(response)
-    if loaded.expired_attributes or response.status != ResponseStatus.in_progress:
+    if response.status != ResponseStatus.in_progress:
         return None
-    values = loaded.dict
-    row = {}
-    for attr in loaded.mapper.column_attrs:
-        if attr.key not in values:
-            return None
-        row[attr.columns[0].name] = values[attr.key]
-    key = ChatKey.of(row.get("id"), row.get("updated_at"))
+    values = instance_dict(response)
+    try:
+        row = {column: values[attr] for attr, column in column_names(inspect(Response)).items()}
+    except KeyError:  # expired or never loaded
+        return None
+    key = ChatKey.of(row["id"], row["updated_at"])
     if key is None:
         return None
     return KeptChat(key=key, row=row, answers=dict(state.answers))
