@@ -170,12 +170,14 @@ def make_engine(url: str, *, reference_tracking: bool = True, **kwargs: Any) -> 
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    # Here, not at the top: the chats' store reads rows the way attached() does (this module).
-    from hailong.responses.kept import kept_info
+    # Here, not at the top: the store of kept responses reads rows as attached() does.
+    from hailong.responses.kept import keep_responses
 
     # The sessions of one sessionmaker share one in-memory copy of the reference data, and
-    # the chats' responses as last committed (hailong.responses.kept).
-    return sessionmaker(bind=engine, expire_on_commit=False, info={**cache_info(), **kept_info()})
+    # of the in-progress responses they committed (hailong.responses.kept).
+    factory = sessionmaker(bind=engine, expire_on_commit=False, info=cache_info())
+    keep_responses(factory)
+    return factory
 
 
 @contextmanager

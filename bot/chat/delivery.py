@@ -28,7 +28,6 @@ from bot.chat import words
 from bot.chat.conversation import Reply, Turn, recall_language, repeat, use_language
 from bot.chat.screens import Screen
 from hailong.errors import HailongError
-from hailong.responses import kept
 from hailong.responses.service import record_chat_event, record_event
 
 # Never the event's content or the chat's ids: only what went wrong, by kind.
@@ -122,10 +121,7 @@ def _transact(
             if reply.keep:
                 if queue is not None:
                     queue(session, turn, reply)
-                transaction = session.get_transaction()
                 session.commit()
-                # The chat's next event starts from what this one committed.
-                kept.keep_committed(session, transaction)
             else:
                 session.rollback()
         except BaseException:

@@ -1,21 +1,21 @@
-"""Chat responses kept in memory between a chat's events, by the process that stored them.
+"""In-progress responses kept in memory by the process that last committed them.
 
-A chat answers one question an event, and each event read its response and every answer
-again: on SQLite the heaviest statement of a tap. The process that commits an event's work
-keeps the chat's in-progress response as it committed it (the row's values and the answers);
-the chat's next event uses that copy only once its own transaction has found that the chat's
-in-progress response is still that row at that updated_at. Every write to a response moves
-updated_at (the answer write sets it; the ORM's onupdate covers the rest), so another process
-that stored an answer in between, a cancel, a new start or an official's change all make the
-copy stale, and the event reads the response as before.
+Every request of a survey, a chat's tap or a form's page, read its response's answers again,
+all of them, to answer one more question or page. The process that commits a survey's work
+keeps the response as it committed it (the row's values and the answers), and a later request
+uses that copy only once its own transaction has found the response's row at the very write
+the copy was made at (its updated_at). Every write to a response moves updated_at (the answer
+write sets it; the ORM's onupdate covers the rest), and answers are only written with it: so
+another process that stored an answer in between, a cancel or an official's change make the
+copy stale, and the request reads the answers as before. A copy is only ever a shortcut to
+what the database holds at that moment: a stale or missing one costs the read it saves.
 
-Where the check comes from (hailong.responses.service):
-- SQLite: the event's own insert returns the chat's current response id and updated_at; the
-  transaction holds the write lock from its first statement, so nothing changes after.
-- PostgreSQL: the row is read and locked as before, without its answers, which the copy gives.
-
-The copy is only ever a shortcut to what the database holds at that moment: a stale or missing
-copy costs the read it saves, never a wrong answer.
+What finds the row, under the lock the transaction would have taken anyway:
+- a chat's event on SQLite: the event's own insert returns the chat's current response and
+  its updated_at (the transaction holds the write lock from its first statement), so the
+  row is not read at all;
+- otherwise (a form's page, a chat on PostgreSQL): the row is read as before, and only its
+  answers come from the copy.
 """
 
 from __future__ import annotations
@@ -27,23 +27,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.base import instance_dict
 
 from hailong.db import column_names
 from hailong.models import Response, ResponseStatus
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from hailong.responses.service import SurveyState
 
 # Keys of Session.info (KEPT: the sessionmaker's, shared by its sessions).
-KEPT = "hailong_kept_chats"
+KEPT = "hailong_kept_responses"
 CURRENT = "hailong_chat_current"
-REGISTERED = "hailong_chat_registered"
-# Chats kept per process: those answering now. A few kB each (a row and ~30 short answers).
-KEPT_CHATS = 2048
+REGISTERED = "hailong_kept_registered"
+# Responses kept per process: those being answered now. A few kB each (a row and ~30 short
+# answers), so at most a few MB.
+KEPT_RESPONSES = 2048
 
 Chat = tuple[str, str]  # (channel, respondent_ref)
 
@@ -57,75 +57,81 @@ def instant(value: datetime) -> datetime:
 
 
 @dataclass(frozen=True)
-class ChatKey:
-    """Which response a chat is answering, and as of which write."""
+class Written:
+    """A response as of one write."""
 
     response_id: int
     updated_at: datetime  # an instant()
 
     @classmethod
-    def of(cls, response_id: int | None, updated_at: datetime | None) -> ChatKey | None:
+    def of(cls, response_id: int | None, updated_at: datetime | None) -> Written | None:
         if response_id is None or updated_at is None:
             return None
         return cls(response_id, instant(updated_at))
 
 
 @dataclass(frozen=True)
-class KeptChat:
-    key: ChatKey
+class Kept:
+    written: Written
     row: Mapping[str, Any]  # the response's columns, by column name, as committed
     answers: Mapping[str, str | None]
 
 
-class KeptChats:
+class KeptResponses:
     """One process's copies, shared by the sessions of one sessionmaker and their threads;
     the least recently used go first."""
 
-    def __init__(self, size: int = KEPT_CHATS) -> None:
+    def __init__(self, size: int = KEPT_RESPONSES) -> None:
         self._size = size
         self._lock = threading.Lock()
-        self._chats: OrderedDict[Chat, KeptChat] = OrderedDict()
+        self._responses: OrderedDict[int, Kept] = OrderedDict()
 
-    def get(self, chat: Chat) -> KeptChat | None:
+    def get(self, written: Written) -> Kept | None:
+        """The copy made at exactly that write, if there is one."""
         with self._lock:
-            kept = self._chats.get(chat)
-            if kept is not None:
-                self._chats.move_to_end(chat)
+            kept = self._responses.get(written.response_id)
+            if kept is None or kept.written != written:
+                return None
+            self._responses.move_to_end(written.response_id)
             return kept
 
-    def put(self, chat: Chat, kept: KeptChat) -> None:
+    def put(self, kept: Kept) -> None:
         with self._lock:
-            self._chats[chat] = kept
-            self._chats.move_to_end(chat)
-            while len(self._chats) > self._size:
-                self._chats.popitem(last=False)
+            self._responses[kept.written.response_id] = kept
+            self._responses.move_to_end(kept.written.response_id)
+            while len(self._responses) > self._size:
+                self._responses.popitem(last=False)
 
-    def drop(self, chat: Chat) -> None:
+    def drop(self, response_id: int) -> None:
         with self._lock:
-            self._chats.pop(chat, None)
+            self._responses.pop(response_id, None)
 
     def __len__(self) -> int:
-        return len(self._chats)
+        return len(self._responses)
 
 
-def kept_info() -> dict[str, Any]:
-    """What a sessionmaker's `info` holds so its sessions share one store (make_sessionmaker)."""
-    return {KEPT: KeptChats()}
+def keep_responses(factory: sessionmaker[Session]) -> None:
+    """Give `factory`'s sessions one store, filled as their transactions commit."""
+    factory.kw.setdefault("info", {})[KEPT] = KeptResponses()
+    event.listen(factory, "after_commit", _after_commit)
 
 
-def _store(session: Session) -> KeptChats | None:
-    store: KeptChats | None = session.info.get(KEPT)
+def _store(session: Session) -> KeptResponses | None:
+    store: KeptResponses | None = session.info.get(KEPT)
     return store
 
 
-def note_current(session: Session, chat: Chat, key: ChatKey | None) -> None:
+# A chat's current response, noted by its event's record (SQLite) ------------------------------
+
+
+def note_current(session: Session, chat: Chat, written: Written | None) -> None:
     """What this transaction found the chat answering (SQLite: read with the event's record,
     under the write lock)."""
-    session.info[CURRENT] = (session.get_transaction(), chat, key)
+    session.info[CURRENT] = (session.get_transaction(), chat, written)
 
 
-def noted_current(session: Session, chat: Chat) -> tuple[bool, ChatKey | None]:
-    """(whether this transaction noted the chat's current response, and its key). Taken
+def noted_current(session: Session, chat: Chat) -> tuple[bool, Written | None]:
+    """(whether this transaction noted the chat's current response, and which write). Taken
     once: a later read in the transaction may come after its own writes, and reads them."""
     noted = session.info.pop(CURRENT, None)
     if noted is None or noted[0] is not session.get_transaction() or noted[1] != chat:
@@ -133,47 +139,62 @@ def noted_current(session: Session, chat: Chat) -> tuple[bool, ChatKey | None]:
     return True, noted[2]
 
 
-def kept_for(session: Session, chat: Chat, key: ChatKey | None) -> KeptChat | None:
-    """The chat's kept copy if it is of the response `key` names, as of that write."""
+# Using a copy -----------------------------------------------------------------------------
+
+
+def kept_at(session: Session, written: Written | None) -> Kept | None:
+    """The copy made at `written`, the write the transaction found the response at."""
     store = _store(session)
-    kept = None if store is None or key is None else store.get(chat)
-    if kept is None or kept.key != key:
-        return None
-    return kept
+    return None if store is None or written is None else store.get(written)
 
 
-def register(session: Session, chat: Chat, state: SurveyState) -> None:
-    """The chat's state as this transaction has it: kept once the transaction commits."""
-    session.info[REGISTERED] = (session.get_transaction(), chat, state)
+def kept_answers(session: Session, response: Response) -> dict[str, str | None] | None:
+    """The answers of `response` as read by this transaction, if a copy was made at its
+    write: a copy the caller may change."""
+    kept = kept_at(session, Written.of(response.id, response.updated_at))
+    return None if kept is None else dict(kept.answers)
 
 
-def keep_committed(session: Session, transaction: Any) -> None:
-    """After `transaction` committed: keep the chat state it registered, or forget the chat
-    when its response is finished (or was never read)."""
+# Making a copy ----------------------------------------------------------------------------
+
+
+def register(session: Session, state: SurveyState) -> None:
+    """`state` as this transaction has it: copied once the transaction commits."""
+    transaction = session.get_transaction()
+    registered: tuple[Any, dict[int, SurveyState]] | None = session.info.get(REGISTERED)
+    if registered is None or registered[0] is not transaction:
+        registered = (transaction, {})
+        session.info[REGISTERED] = registered
+    # By instance: a response registered again (read twice) is copied once, as it ends.
+    registered[1][id(state.response)] = state
+
+
+def _after_commit(session: Session) -> None:
+    """Copy the states the committed transaction registered; forget those finished."""
     store = _store(session)
     registered = session.info.pop(REGISTERED, None)
-    if store is None or registered is None or registered[0] is not transaction:
+    if store is None or registered is None or registered[0] is not session.get_transaction():
         return
-    _, chat, state = registered
-    kept = _copy(state)
-    if kept is None:
-        store.drop(chat)
-    else:
-        store.put(chat, kept)
+    for state in registered[1].values():
+        kept = _copy(state)
+        if kept is not None:
+            store.put(kept)
+        elif state.response.id is not None:
+            store.drop(state.response.id)
 
 
-def _copy(state: SurveyState) -> KeptChat | None:
+def _copy(state: SurveyState) -> Kept | None:
     """The state's response and answers as committed; None when it is not in progress, or
     when a column is not loaded (never a read after the commit)."""
     response = state.response
-    if response.status != ResponseStatus.in_progress:
-        return None
     values = instance_dict(response)
+    if values.get("status") != ResponseStatus.in_progress:
+        return None
     try:
         row = {column: values[attr] for attr, column in column_names(inspect(Response)).items()}
     except KeyError:  # expired or never loaded
         return None
-    key = ChatKey.of(row["id"], row["updated_at"])
-    if key is None:
+    written = Written.of(row["id"], row["updated_at"])
+    if written is None:
         return None
-    return KeptChat(key=key, row=row, answers=dict(state.answers))
+    return Kept(written=written, row=row, answers=dict(state.answers))

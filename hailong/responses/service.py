@@ -143,21 +143,6 @@ def by_public_id(session: Session, public_id: str, *, for_update: bool = False) 
     return None if found is None else found[0]
 
 
-def by_public_id_with_answers(
-    session: Session, public_id: str, *, for_update: bool = False
-) -> tuple[Response, dict[str, str | None] | None] | None:
-    """by_public_id, and on SQLite the response's answers in the same statement; None for
-    them on PostgreSQL, where they are read after the row's lock (load).
-
-    SQLite runs one writing transaction at a time, so answers read with the row are the
-    answers as they stand. PostgreSQL would evaluate them in the statement's snapshot,
-    taken before the lock was granted: a transaction that held the lock and committed
-    meanwhile would be missing from them.
-    """
-    with_answers = not is_postgresql(session)
-    return _read_by_public_id(session, public_id, for_update=for_update, with_answers=with_answers)
-
-
 def _read_by_public_id(
     session: Session, public_id: str, *, for_update: bool, with_answers: bool
 ) -> tuple[Response, dict[str, str | None] | None] | None:
@@ -201,8 +186,7 @@ def latest_in_progress(
     session: Session, *, channel: str, respondent_ref: str, for_update: bool = False
 ) -> tuple[Response, dict[str, str | None] | None] | None:
     """The chat respondent's unfinished response, to resume it; on SQLite its answers with it,
-    in the same statement, as by_public_id_with_answers reads them (None on PostgreSQL: load
-    reads them after the row's lock)."""
+    in the same statement (None on PostgreSQL: they are read after the row's lock)."""
     with_answers = not is_postgresql(session)
     parameters = {"channel": channel, "respondent_ref": respondent_ref}
     found = session.execute(_latest_in_progress(for_update, with_answers), parameters).first()
@@ -432,8 +416,8 @@ def record_chat_event(
         return ChatEvent(new=False)
     remember_version(session, found.reference_version)
     if sqlite:
-        key = kept.ChatKey.of(found.current_id, found.current_updated_at)
-        kept.note_current(session, (channel, respondent_ref), key)
+        written = kept.Written.of(found.current_id, found.current_updated_at)
+        kept.note_current(session, (channel, respondent_ref), written)
     return ChatEvent(new=True, language=found.language)
 
 

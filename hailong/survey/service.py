@@ -189,14 +189,15 @@ def _start_browser(
     if existing is not None:
         if existing.counter_id != (place.counter.id if place.counter else None):
             raise BadInput()
-        return Started(responses.load(session, existing), place, resumed=True)
+        state = responses.load(session, existing, answers=_kept(session, existing))
+        return Started(_registered(session, state), place, resumed=True)
     if gate.network is not None and place.counter is not None:
         key = f"start:net:{gate.network}:{place.counter.id}"
         _limit(gate, key, STARTS_PER_NETWORK, TooManyStarts)
     state = _create(
         session, place, language=language, public_id=public_id, resume_key_hash=key_hash
     )
-    return Started(state, place, resumed=False)
+    return Started(_registered(session, state), place, resumed=False)
 
 
 def _start_chat(
@@ -219,7 +220,7 @@ def _start_chat(
         language = existing.response.language
         _set_status(existing.response, ResponseStatus.abandoned)
     state = _create(session, place, language=language, respondent_ref=user.ref)
-    return Started(_registered(session, (user.channel, user.ref), state), place, resumed=False)
+    return Started(_registered(session, state), place, resumed=False)
 
 
 def _start_invitation(
@@ -320,33 +321,28 @@ def browser_state(
     session: Session, *, public_id: str, resume_key: str, for_update: bool = False
 ) -> SurveyState | None:
     """The browser's own response, when its cookie's key matches, at whichever counter (the
-    caller checks that: resume_browser)."""
-    found = responses.by_public_id_with_answers(session, public_id, for_update=for_update)
-    if found is None:
+    caller checks that: resume_browser). Its answers from the copy this process kept at
+    the row's very write, if it kept one (hailong.responses.kept)."""
+    response = responses.by_public_id(session, public_id, for_update=for_update)
+    if response is None or response.resume_key_hash != resume_key_hash(resume_key):
         return None
-    response, answers = found
-    if response.resume_key_hash != resume_key_hash(resume_key):
-        return None
-    return responses.load(session, response, answers=answers)
+    return _registered(session, responses.load(session, response, answers=_kept(session, response)))
 
 
 def current_chat(session: Session, user: ChatUser) -> SurveyState | None:
     """The chat user's unfinished response, locked until the transaction ends: two app
-    processes handling one chat take turns. From the copy this process kept when it last
-    committed the chat's work, when the transaction finds it current (hailong.responses.kept);
-    kept in its turn once this transaction commits."""
-    chat = (user.channel, user.ref)
-    noted, key = kept.noted_current(session, chat)
+    processes handling one chat take turns. From the copy this process kept at its latest
+    write, if it kept one (hailong.responses.kept)."""
+    noted, written = kept.noted_current(session, (user.channel, user.ref))
     if noted:
-        # SQLite: the event's record said which response, under the write lock.
-        if key is None:
+        # SQLite: the event's record said which response, at which write, under the lock.
+        if written is None:
             return None
-        copy = kept.kept_for(session, chat, key)
+        copy = kept.kept_at(session, written)
         if copy is not None:
             response = attached(session, Response, copy.row)
-            return _registered(
-                session, chat, responses.load(session, response, answers=dict(copy.answers))
-            )
+            state = responses.load(session, response, answers=dict(copy.answers))
+            return _registered(session, state)
     found = responses.latest_in_progress(
         session, channel=user.channel, respondent_ref=user.ref, for_update=True
     )
@@ -354,15 +350,20 @@ def current_chat(session: Session, user: ChatUser) -> SurveyState | None:
         return None
     response, answers = found
     if answers is None:
-        # PostgreSQL: the row is read and locked; its answers, from the copy if it is of this
-        # very write.
-        copy = kept.kept_for(session, chat, kept.ChatKey.of(response.id, response.updated_at))
-        answers = None if copy is None else dict(copy.answers)
-    return _registered(session, chat, responses.load(session, response, answers=answers))
+        # PostgreSQL: the row read and locked; its answers after the lock.
+        answers = _kept(session, response)
+    return _registered(session, responses.load(session, response, answers=answers))
 
 
-def _registered(session: Session, chat: kept.Chat, state: SurveyState) -> SurveyState:
-    kept.register(session, chat, state)
+def _kept(session: Session, response: Response) -> dict[str, str | None] | None:
+    """The answers of a response just read, from the copy made at its write; None: read
+    them (load)."""
+    return kept.kept_answers(session, response)
+
+
+def _registered(session: Session, state: SurveyState) -> SurveyState:
+    """`state`, to be kept once the transaction commits."""
+    kept.register(session, state)
     return state
 
 
