@@ -189,7 +189,7 @@ def _start_browser(
     if existing is not None:
         if existing.counter_id != (place.counter.id if place.counter else None):
             raise BadInput()
-        state = responses.load(session, existing, answers=_kept(session, existing))
+        state = responses.load(session, existing, answers=kept.kept_answers(session, existing))
         return Started(_registered(session, state), place, resumed=True)
     if gate.network is not None and place.counter is not None:
         key = f"start:net:{gate.network}:{place.counter.id}"
@@ -326,7 +326,8 @@ def browser_state(
     response = responses.by_public_id(session, public_id, for_update=for_update)
     if response is None or response.resume_key_hash != resume_key_hash(resume_key):
         return None
-    return _registered(session, responses.load(session, response, answers=_kept(session, response)))
+    answers = kept.kept_answers(session, response)
+    return _registered(session, responses.load(session, response, answers=answers))
 
 
 def current_chat(session: Session, user: ChatUser) -> SurveyState | None:
@@ -351,14 +352,8 @@ def current_chat(session: Session, user: ChatUser) -> SurveyState | None:
     response, answers = found
     if answers is None:
         # PostgreSQL: the row read and locked; its answers after the lock.
-        answers = _kept(session, response)
+        answers = kept.kept_answers(session, response)
     return _registered(session, responses.load(session, response, answers=answers))
-
-
-def _kept(session: Session, response: Response) -> dict[str, str | None] | None:
-    """The answers of a response just read, from the copy made at its write; None: read
-    them (load)."""
-    return kept.kept_answers(session, response)
 
 
 def _registered(session: Session, state: SurveyState) -> SurveyState:
