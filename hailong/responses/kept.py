@@ -106,9 +106,6 @@ class KeptResponses:
         with self._lock:
             self._responses.pop(response_id, None)
 
-    def __len__(self) -> int:
-        return len(self._responses)
-
 
 def keep_responses(factory: sessionmaker[Session]) -> None:
     """Give `factory`'s sessions one store, filled as their transactions commit."""
@@ -176,25 +173,29 @@ def _after_commit(session: Session) -> None:
     if store is None or registered is None or registered[0] is not session.get_transaction():
         return
     for state in registered[1].values():
-        kept = _copy(state)
-        if kept is not None:
-            store.put(kept)
-        elif state.response.id is not None:
-            store.drop(state.response.id)
+        values = instance_dict(state.response)
+        written = Written.of(values.get("id"), values.get("updated_at"))
+        if written is None:
+            continue
+        if values.get("status") != ResponseStatus.in_progress:
+            store.drop(written.response_id)
+        elif store.get(written) is None:
+            # A copy at this very write holds this row and these answers already (a page
+            # drawn, a tap that changed nothing): made only when the response moved.
+            kept = _copy(values, written, state.answers)
+            if kept is None:
+                store.drop(written.response_id)
+            else:
+                store.put(kept)
 
 
-def _copy(state: SurveyState) -> Kept | None:
-    """The state's response and answers as committed; None when it is not in progress, or
-    when a column is not loaded (never a read after the commit)."""
-    response = state.response
-    values = instance_dict(response)
-    if values.get("status") != ResponseStatus.in_progress:
-        return None
+def _copy(
+    values: Mapping[str, Any], written: Written, answers: Mapping[str, str | None]
+) -> Kept | None:
+    """The response's loaded values by column, and its answers, as committed; None when a
+    column is not loaded (never a read after the commit)."""
     try:
         row = {column: values[attr] for attr, column in column_names(inspect(Response)).items()}
     except KeyError:  # expired or never loaded
         return None
-    written = Written.of(row["id"], row["updated_at"])
-    if written is None:
-        return None
-    return Kept(written=written, row=row, answers=dict(state.answers))
+    return Kept(written=written, row=row, answers=dict(answers))
